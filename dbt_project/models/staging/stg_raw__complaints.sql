@@ -1,0 +1,5 @@
+with source as (
+    select * from {{ source('raw', 'complaints') }}
+)
+
+select * from source

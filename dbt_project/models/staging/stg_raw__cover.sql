@@ -1,0 +1,5 @@
+with source as (
+    select * from {{ source('raw', 'cover') }}
+)
+
+select * from source

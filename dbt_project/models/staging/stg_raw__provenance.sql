@@ -1,0 +1,5 @@
+with source as (
+    select * from {{ source('raw', 'provenance') }}
+)
+
+select * from source

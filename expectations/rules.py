@@ -1,0 +1,119 @@
+"""Spec rules that span rows or sheets, or depend on the catalogue: plain Python, one function each."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ingest.coerce import TypedSheet
+from ingest.issues import ERROR, WARNING, Issue
+from ingest.spec import Spec, load_catalogue
+
+QUARTER_ENDS = {(3, 31), (6, 30), (9, 30), (12, 31)}
+PRODUCTS_TOLERANCE = 0.02
+
+
+def business_rules(sheets: dict[str, TypedSheet], spec: Spec) -> list[Issue]:
+    issues: list[Issue] = []
+    for rule in (_period_end_is_quarter_end, _portfolio_consistency, _bullet_single_installment, _products_sum_to_portfolio, _cp_answers, _complaints_resolved):
+        issues += rule(sheets)
+    return issues
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts (itertuples would rename the `_row` column)."""
+    return [{k: (None if v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _value(sheets, sheet: str, field: str):
+    typed = sheets.get(sheet)
+    if typed is None:
+        return None
+    value = typed.frame[field].iloc[0]
+    return None if value is None or pd.isna(value) else value
+
+
+def _period_end_is_quarter_end(sheets) -> list[Issue]:
+    period_end = _value(sheets, "Cover", "period_end")
+    if period_end is None or (period_end.month, period_end.day) in QUARTER_ENDS:
+        return []
+    cover = sheets["Cover"].raw
+    return [Issue(cover.title, cover.cell("period_end"), ERROR, "period_end:quarter_end", f"period_end must be a calendar quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec). Found: {period_end:%Y-%m-%d}.")]
+
+
+def _portfolio_consistency(sheets) -> list[Issue]:
+    if "Portfolio" not in sheets:
+        return []
+    raw = sheets["Portfolio"].raw
+    issues = []
+    borrowers, officers = _value(sheets, "Portfolio", "active_borrowers"), _value(sheets, "Portfolio", "loan_officers")
+    if borrowers and officers == 0:
+        issues.append(Issue(raw.title, raw.cell("loan_officers"), ERROR, "loan_officers:positive", f"loan_officers must be more than 0 when there are active borrowers ({borrowers:,})."))
+    loans, amount = _value(sheets, "Portfolio", "loans_disbursed_period"), _value(sheets, "Portfolio", "amount_disbursed_period")
+    if loans == 0 and amount:
+        issues.append(Issue(raw.title, raw.cell("amount_disbursed_period"), ERROR, "amount_disbursed_period:zero", f"amount_disbursed_period must be 0 when loans_disbursed_period is 0. Found: {amount:,.0f}."))
+    return issues
+
+
+def _bullet_single_installment(sheets) -> list[Issue]:
+    if "Products" not in sheets:
+        return []
+    typed = sheets["Products"]
+    frame = typed.frame
+    wrong = frame[(frame["repayment_frequency"] == "bullet") & (frame["installments"] != 1)]
+    return [
+        Issue(typed.raw.title, f"{typed.raw.columns.get('installments', '')}{row['_row']}", ERROR, "installments:bullet", f"A bullet loan is repaid at once: installments must be 1. Found: {row['installments']}.")
+        for row in _records(wrong)
+    ]
+
+
+def _products_sum_to_portfolio(sheets) -> list[Issue]:
+    glp = _value(sheets, "Portfolio", "gross_loan_portfolio")
+    if "Products" not in sheets or not glp:
+        return []
+    total = sheets["Products"].frame["outstanding_portfolio"].sum(skipna=True)
+    if abs(total - glp) <= PRODUCTS_TOLERANCE * glp:
+        return []
+    raw = sheets["Products"].raw
+    return [Issue(raw.title, "", WARNING, "outstanding_portfolio:sum", f"The products' outstanding_portfolio adds up to {total:,.0f}, but Portfolio.gross_loan_portfolio is {glp:,.0f} (more than 2 % apart).")]
+
+
+def _cp_answers(sheets) -> list[Issue]:
+    if "CP_Assessment" not in sheets:
+        return []
+    typed = sheets["CP_Assessment"]
+    raw, frame = typed.raw, typed.frame
+    catalogue = {i.code: i for i in load_catalogue()}
+    issues = []
+    answered = set(frame.loc[frame["response"].notna(), "indicator_code"].dropna())
+    missing = [code for code in catalogue if code not in answered]
+    if missing:
+        issues.append(Issue(raw.title, "", ERROR, "response:all_answered", f"Every indicator must be answered; no answer for {', '.join(missing)}."))
+    col = raw.columns.get
+    for row in _records(frame):
+        indicator = catalogue.get(row["indicator_code"])
+        if indicator is None or row["response"] is None:
+            continue
+        code, response, cell_row = row["indicator_code"], row["response"], row["_row"]
+        if response == "N/A" and not indicator.na_allowed:
+            issues.append(Issue(raw.title, f"{col('response', '')}{cell_row}", ERROR, "response:na_not_allowed", f"{code} cannot be answered N/A: answer Yes, Partially or No."))
+        if response in ("Yes", "Partially") and row["evidence"] is None:
+            issues.append(Issue(raw.title, f"{col('evidence', '')}{cell_row}", WARNING, "evidence:missing", f"{code} is answered {response} without evidence: it is scored as Partially. Name the document or policy."))
+    return issues
+
+
+def _complaints_resolved(sheets) -> list[Issue]:
+    if "Complaints" not in sheets:
+        return []
+    typed = sheets["Complaints"]
+    frame = typed.frame
+    over = frame[frame["resolved"] > frame["received"]]
+    return [
+        Issue(
+            typed.raw.title,
+            f"{typed.raw.columns.get('resolved', '')}{row['_row']}",
+            WARNING,
+            "resolved:over_received",
+            f"{row['category']}: more complaints resolved ({row['resolved']}) than received ({row['received']}); fine if some were open at the start of the quarter.",
+        )
+        for row in _records(over)
+    ]

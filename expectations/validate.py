@@ -1,0 +1,140 @@
+"""Validate one submission's typed sheets with Great Expectations, then the rules GX can't express.
+
+GX validates pandas DataFrames (validating DuckDB tables through SQL is broken upstream in
+this stack). Each failed row becomes an Issue naming its sheet and cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+
+import pandas as pd
+
+from expectations.rules import business_rules
+from expectations.suites import load_suite
+from ingest.coerce import TypedSheet
+from ingest.issues import Issue
+from ingest.spec import Spec, load_catalogue, load_spec
+
+MAX_ISSUES_PER_RULE = 50  # a broken column of 500,000 rows needs a summary, not 500,000 lines
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def validate_submission(sheets: dict[str, TypedSheet], spec: Spec | None = None) -> list[Issue]:
+    spec = spec or load_spec()
+    issues: list[Issue] = []
+    for name, typed in sheets.items():
+        sheet = spec.sheet(name)
+        suite = load_suite(sheet)
+        expectations = suite["expectations"] + _cross_sheet_expectations(name, sheets)
+        issues += _run_suite(typed, expectations)
+    issues += business_rules(sheets, spec)
+    return issues
+
+
+@cache
+def _context():
+    """One ephemeral context (and one pandas data source) per process: creating them costs ~1 s."""
+    import great_expectations as gx  # slow import (~5 s): only when validating
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    batch_definition = context.data_sources.add_pandas("submission").add_dataframe_asset("sheet").add_batch_definition_whole_dataframe("sheet")
+    return context, batch_definition
+
+
+def _cross_sheet_expectations(name: str, sheets: dict[str, TypedSheet]) -> list[dict]:
+    """Rules whose bound comes from another sheet: known only once the workbook is read."""
+    out = []
+    if name == "Loan_Tape":
+        if "Products" in sheets:
+            codes = sorted(sheets["Products"].frame["product_code"].dropna().unique().tolist())
+            out.append(_meta("expect_column_values_to_be_in_set", "product_code", "product_code must be one of the codes of the Products sheet.", column="product_code", value_set=codes))
+        period_end = _period_end(sheets)
+        if period_end is not None:
+            out.append(_meta("expect_column_values_to_be_between", "disbursement_date", f"disbursement_date must not be after the period end ({period_end:%Y-%m-%d}).", column="disbursement_date", max_value=pd.Timestamp(period_end).isoformat()))
+    if name == "CP_Assessment":
+        codes = [i.code for i in load_catalogue()]
+        out.append(_meta("expect_column_values_to_be_in_set", "indicator_code", "indicator_code is not an indicator of this template version.", column="indicator_code", value_set=codes))
+    return out
+
+
+def _meta(kind: str, field: str, message: str, **kwargs) -> dict:
+    return {"type": kind, "kwargs": kwargs, "meta": {"field": field, "severity": "error", "message": message}}
+
+
+def _period_end(sheets: dict[str, TypedSheet]):
+    cover = sheets.get("Cover")
+    if cover is None:
+        return None
+    value = cover.frame["period_end"].iloc[0]
+    return None if value is None or pd.isna(value) else value
+
+
+def _gx_frame(typed: TypedSheet) -> pd.DataFrame:
+    """Plain numpy dtypes and real timestamps: what GX's pandas engine handles best."""
+    frame = typed.frame.copy()
+    for column in frame.columns:
+        spec_field = next((f for f in typed.raw.spec.fields if f.name == column), None)
+        if spec_field is None:
+            continue
+        if spec_field.type == "date":
+            frame[column] = pd.to_datetime(frame[column])
+        elif spec_field.type in ("int", "number", "pct"):
+            frame[column] = frame[column].astype("float64")
+        else:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    if "_row" not in frame:
+        frame["_row"] = 0
+    return frame
+
+
+def _run_suite(typed: TypedSheet, expectations: list[dict]) -> list[Issue]:
+    import great_expectations as gx
+
+    _, batch_definition = _context()
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(typed)})
+    suite = gx.ExpectationSuite(name=typed.name, expectations=expectations)
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"]})
+    issues = []
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        meta = outcome.expectation_config.meta or {}
+        field = meta.get("field", "")
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(f"Expectation on {typed.name}.{field} could not run: {outcome.exception_info.get('exception_message')}")
+        rule = outcome.expectation_config.type.removeprefix("expect_")
+        issues += _issues_for(typed, field, rule, meta, outcome.result.get("unexpected_index_list") or [])
+    return issues
+
+
+def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: list[dict]) -> list[Issue]:
+    raw = typed.raw
+    sheet_field = raw.spec.field(field)
+    issues = []
+    for failure in failures[:MAX_ISSUES_PER_RULE]:
+        if raw.spec.kind == "key_value":
+            cell = raw.cell(field)
+        else:
+            cell = f"{raw.columns.get(field, '')}{int(failure['_row'])}"
+        value = failure.get(field)
+        shown = "" if sheet_field.pii or value is None or pd.isna(value) else f" Found: {_show(value)}."
+        issues.append(Issue(raw.title, cell, meta.get("severity", "error"), rule, meta["message"] + shown))
+    if len(failures) > MAX_ISSUES_PER_RULE:
+        issues.append(
+            Issue(raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({len(failures) - MAX_ISSUES_PER_RULE:,} more rows like this not listed.)")
+        )
+    return issues
+
+
+def _show(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, (int, float)) else str(value)

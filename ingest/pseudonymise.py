@@ -1,0 +1,73 @@
+"""Keyed hashing of client identifiers, and the key that makes it safe.
+
+`client_id` and `national_id` become HMAC-SHA256 hashes; `client_name` and `phone` are
+dropped. The key never lives in the repository or the smartdd home folder, so a copy of the
+warehouse alone cannot be reversed by hashing guessed identities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.spec import REPO_ROOT, Sheet
+
+KEY_ENV = "SMARTDD_HMAC_KEY"
+KEY_FILE_ENV = "SMARTDD_HMAC_KEY_FILE"
+MIN_KEY_BYTES = 16
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+class MissingKey(RuntimeError):
+    """No usable pseudonymisation key: smartdd refuses to run rather than store identities."""
+
+
+def load_key(home: Path | None = None) -> bytes:
+    if os.environ.get(KEY_ENV):
+        key = os.environ[KEY_ENV].encode()
+    elif os.environ.get(KEY_FILE_ENV):
+        path = Path(os.environ[KEY_FILE_ENV]).expanduser().resolve()
+        for forbidden in filter(None, (REPO_ROOT, home)):
+            if path.is_relative_to(Path(forbidden).resolve()):
+                raise MissingKey(f"The key file {path} is inside {forbidden}; keep it outside the repository and the smartdd home folder.")
+        if not path.is_file():
+            raise MissingKey(f"{KEY_FILE_ENV} points to {path}, which does not exist.")
+        key = path.read_bytes().strip()
+    else:
+        raise MissingKey(
+            f"No pseudonymisation key: set {KEY_ENV} or {KEY_FILE_ENV} (a file outside the repository "
+            "and the home folder) to a secret of at least 16 characters. Client identifiers are hashed with it."
+        )
+    if len(key) < MIN_KEY_BYTES:
+        raise MissingKey(f"The pseudonymisation key is shorter than {MIN_KEY_BYTES} characters.")
+    return key
+
+
+def keyed_hash(key: bytes, values: pd.Series) -> pd.Series:
+    def one(value):
+        if value is None or value is pd.NA:
+            return None
+        return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype="string")
+
+
+def normalise_national_id(values: pd.Series) -> pd.Series:
+    """Upper-case, digits and letters only, so 'ab-123 45' at one lender matches 'AB12345' at another."""
+    return values.astype("string").str.upper().str.replace(_NOT_ALNUM, "", regex=True).replace("", pd.NA)
+
+
+def pseudonymise(frame: pd.DataFrame, sheet: Sheet, key: bytes) -> pd.DataFrame:
+    out = frame.copy()
+    for f in sheet.fields:
+        if f.pii == "drop" and f.name in out:
+            out = out.drop(columns=f.name)
+        elif f.pii == "hash" and f.name in out:
+            source = normalise_national_id(out[f.name]) if f.name == "national_id" else out[f.name]
+            out[f.name] = keyed_hash(key, source)
+    return out

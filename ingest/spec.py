@@ -1,0 +1,176 @@
+"""The submission spec, loaded once from `submission_spec.yaml`.
+
+Everything that knows about sheets and fields (template writer, reader, expectation suites,
+sample generator, raw-zone schema, dbt source docs) asks this module, so adding a field is
+one edit of the YAML.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+SPEC_PATH = Path(__file__).with_name("submission_spec.yaml")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE_PATH = REPO_ROOT / "dbt_project" / "seeds" / "cp_indicators.csv"
+
+# Parquet / DuckDB type of each spec type.
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "enum": "VARCHAR",
+    "int": "BIGINT",
+    "number": "DOUBLE",
+    "pct": "DOUBLE",
+    "date": "DATE",
+    "yn": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool | str = False
+    description: str = ""
+    min: float | None = None
+    max: float | None = None
+    gt: float | None = None
+    le: str | None = None
+    ge: str | None = None
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    pii: str | None = None  # "drop" or "hash"
+    unique: bool = False
+    ref: str | None = None
+    default: object = None
+    quarter_end: bool = False
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.type]
+
+    @property
+    def always_required(self) -> bool:
+        return self.required is True
+
+    def required_when(self, row: dict) -> bool:
+        """Evaluate a conditional requirement such as "currency != USD" against a row."""
+        if isinstance(self.required, bool):
+            return self.required
+        match = re.fullmatch(r"\s*(\w+)\s*(==|!=)\s*(\S+)\s*", self.required)
+        if not match:
+            raise ValueError(f"bad condition in spec for {self.name}: {self.required!r}")
+        other, op, value = match.groups()
+        actual = row.get(other)
+        if actual is None:
+            return False
+        return (str(actual) == value) == (op == "==")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    kind: str  # "key_value" or "table"
+    required: bool
+    description: str
+    fields: tuple[Field, ...]
+    min_rows: int = 0
+    display_columns: tuple[str, ...] = ()
+
+    @property
+    def table_name(self) -> str:
+        """Name of the raw-zone table (and dbt source) for this sheet."""
+        return self.name.lower()
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no field {name}")
+
+    @property
+    def stored_fields(self) -> tuple[Field, ...]:
+        """Fields that reach the raw zone (PII marked `drop` never does)."""
+        return tuple(f for f in self.fields if f.pii != "drop")
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: int
+    template_version: str
+    sheets: tuple[Sheet, ...]
+    synonyms: dict = field(default_factory=dict)
+
+    def sheet(self, name: str) -> Sheet:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def _field(name: str, raw: dict) -> Field:
+    raw = dict(raw)
+    raw["values"] = tuple(str(v) for v in raw.get("values", ()))
+    return Field(name=name, **raw)
+
+
+@cache
+def load_spec(path: Path = SPEC_PATH) -> Spec:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sheets = []
+    for name, raw in data["sheets"].items():
+        sheets.append(
+            Sheet(
+                name=name,
+                kind=raw["kind"],
+                required=raw["required"],
+                description=raw.get("description", ""),
+                fields=tuple(_field(fname, f) for fname, f in raw["fields"].items()),
+                min_rows=raw.get("min_rows", 0),
+                display_columns=tuple(raw.get("display_columns", ())),
+            )
+        )
+    return Spec(
+        version=data["version"],
+        template_version=data["template_version"],
+        sheets=tuple(sheets),
+        synonyms=data.get("synonyms", {}),
+    )
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    principle_code: str
+    essential: bool
+    na_allowed: bool
+    weight: float
+    text: dict[str, str]
+
+
+@cache
+def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[Indicator, ...]:
+    """The CP indicator catalogue: the dbt seed is its only copy."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return tuple(
+        Indicator(
+            code=r["indicator_code"],
+            principle_code=r["principle_code"],
+            essential=r["is_essential"].lower() == "true",
+            na_allowed=r["is_na_allowed"].lower() == "true",
+            weight=float(r["weight"]),
+            text={lang: r[f"text_{lang}"] for lang in ("en", "fr", "es")},
+        )
+        for r in rows
+    )
+
+
+def normalise_name(name: object) -> str:
+    """Match names case-insensitively, ignoring spaces and underscores (spec rule)."""
+    return re.sub(r"[\s_]+", "", str(name or "")).lower()

@@ -1,0 +1,52 @@
+"""Where smartdd keeps things, and the limits it enforces: one place, overridable by environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.safety import SafetyLimits
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DAGS_DIR = REPO_ROOT / "dags"
+METHODOLOGY_VERSION = "1"
+
+
+def _limits_from_env() -> SafetyLimits:
+    """SMARTDD_MAX_FILE_MB, SMARTDD_MAX_UNCOMPRESSED_MB, SMARTDD_MAX_ROWS override the defaults."""
+    defaults = SafetyLimits()
+    mb = 2**20
+    return SafetyLimits(
+        max_file_bytes=int(os.environ.get("SMARTDD_MAX_FILE_MB", defaults.max_file_bytes // mb)) * mb,
+        max_uncompressed_bytes=int(os.environ.get("SMARTDD_MAX_UNCOMPRESSED_MB", defaults.max_uncompressed_bytes // mb)) * mb,
+        max_rows=int(os.environ.get("SMARTDD_MAX_ROWS", defaults.max_rows)),
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    limits: SafetyLimits = field(default_factory=SafetyLimits)
+
+    @classmethod
+    def from_env(cls, home: str | Path | None = None) -> Settings:
+        home = Path(home or os.environ.get("SMARTDD_HOME") or "var").expanduser().resolve()
+        return cls(home=home, limits=_limits_from_env())
+
+    landing = property(lambda self: self.home / "landing")
+    archive = property(lambda self: self.home / "archive")
+    quarantine = property(lambda self: self.home / "quarantine")
+    raw = property(lambda self: self.home / "raw")
+    ledger = property(lambda self: self.home / "ledger")
+    feedback = property(lambda self: self.home / "feedback")
+    warehouse_dir = property(lambda self: self.home / "warehouse")
+    warehouse = property(lambda self: self.home / "warehouse" / "smartdd.duckdb")
+    reports = property(lambda self: self.home / "reports")
+    work = property(lambda self: self.home / ".work")  # dbt target/logs, build files
+
+    def ensure(self) -> Settings:
+        for folder in (self.landing, self.archive, self.quarantine, self.raw, self.ledger, self.feedback, self.warehouse_dir, self.reports, self.work):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
