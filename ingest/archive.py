@@ -49,7 +49,7 @@ def archive_file(path: Path, archive_dir: Path) -> ReceivedFile:
         os.replace(tmp, stored)
     meta = json.loads(receipt.read_text()) if receipt.exists() else {}
     if "received_at" not in meta:
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
         meta["received_at"] = mtime.isoformat()
     names = meta.setdefault("file_names", [])
     if path.name not in names:

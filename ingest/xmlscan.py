@@ -1,42 +1,114 @@
-"""Scan a worksheet's raw XML for cells that readers silently turn into blanks.
+"""Scan a worksheet's raw XML for what readers lose: error cells, uncalculated formulas, cell types.
 
 Fast readers return error cells (#N/A) and formulas without a cached value as empty, and
-openpyxl returns an uncalculated formula as None too. One regex pass over the decompressed
-XML (C speed, streamed in chunks) finds their addresses so they can be reported, not lost.
+openpyxl returns an uncalculated formula as None too. One pass over the decompressed XML
+(regexes at C speed, streamed in chunks cut at row ends) finds their addresses so they can
+be reported, not lost. On request it also lists, for a few columns, the cells stored as text
+or as TRUE/FALSE: a reader that renders every cell as a string cannot tell those apart.
+
+The patterns assume what every known writer does: `r` is a cell's first attribute.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-# <c r="B7" ... t="e"><v>#N/A</v></c>  — an error cell with its text
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
-# <c r="B7"><f>SUM(A1:A6)</f></c> or <f .../> with no <v> before </c>
-_UNCACHED_FORMULA = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>')
 _CHUNK = 8 * 2**20
-_OVERLAP = 4096  # longer than any single cell element we care about
+_ROOT_PREFIX = re.compile(rb"<(\w+:)?worksheet\b")
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
 
 
 @dataclass
 class SheetScan:
     errors: dict[str, str] = field(default_factory=dict)  # cell -> "#N/A"
     uncached_formulas: set[str] = field(default_factory=set)
+    text_rows: dict[str, list[int]] = field(default_factory=dict)  # column letter -> rows of text cells
+    bool_rows: dict[str, list[int]] = field(default_factory=dict)  # column letter -> rows of TRUE/FALSE cells
 
 
-def scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> SheetScan:
-    scan = SheetScan()
+def scan_sheet_xml(zf: zipfile.ZipFile, member: str, typed_columns: Iterable[str] = ()) -> SheetScan:
+    """Errors and uncached formulas of the whole sheet; text and boolean cells of `typed_columns`."""
+    letters = sorted(set(typed_columns))
+    scan = SheetScan(text_rows={c: [] for c in letters}, bool_rows={c: [] for c in letters})
+    patterns = None
+    for data in _whole_rows(zf, member):
+        if patterns is None:
+            patterns = _Patterns(_namespace_prefix(data), letters)
+        for m in patterns.error.finditer(data):
+            scan.errors[patterns.cell_ref(data, m.start())] = m.group(1).decode(errors="replace")
+        for m in patterns.uncached.finditer(data):
+            if not _empty_text_result(patterns, data, m):
+                scan.uncached_formulas.add(patterns.cell_ref(data, m.start()))
+        if patterns.typed:
+            for m in patterns.typed.finditer(data):
+                rows = scan.bool_rows if m.group(3) == b"b" else scan.text_rows
+                rows[m.group(1).decode()].append(int(m.group(2)))
+    return scan
+
+
+class _Patterns:
+    """The regexes for one sheet, with its namespace prefix (`x:` in some writers, usually none)."""
+
+    def __init__(self, prefix: bytes, typed_letters: list[str]):
+        p = re.escape(prefix)
+        formula = rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)"
+        self.cell = re.compile(rb"<" + p + rb'c r="([A-Z]+\d+)"([^>]*)>')
+        # t="e" ... (a formula) <v>#N/A</v>: literal first, so the search skips ordinary cells fast
+        self.error = re.compile(rb't="e"[^>]*>(?:' + formula + rb")?<" + p + rb"v>([^<]*)</")
+        # a formula followed by no value or an empty one, then the end of the cell
+        self.uncached = re.compile(formula + rb"(<" + p + rb"v\s*/>|<" + p + rb"v></" + p + rb"v>)?</" + p + rb"c>")
+        self.typed = None
+        if typed_letters:
+            alternatives = "|".join(sorted(typed_letters, key=len, reverse=True)).encode()
+            self.typed = re.compile(rb"<" + p + rb'c r="(' + alternatives + rb')(\d+)"[^>]*?\st="(s|str|inlineStr|b)"')
+
+    def cell_match(self, data: bytes, position: int) -> re.Match | None:
+        """The opening tag of the cell that holds `position`."""
+        start = data.rfind(b"<", 0, position)
+        while start >= 0:
+            m = self.cell.match(data, start)
+            if m:
+                return m
+            start = data.rfind(b"<", 0, start)
+        return None
+
+    def cell_ref(self, data: bytes, position: int) -> str:
+        m = self.cell_match(data, position)
+        return m.group(1).decode() if m else ""
+
+
+def _empty_text_result(patterns: _Patterns, data: bytes, m: re.Match) -> bool:
+    """A formula whose result is "" is saved as t="str" with an empty value: that is a value."""
+    cell = patterns.cell_match(data, m.start())
+    return bool(m.group(1)) and cell is not None and b't="str"' in cell.group(2)
+
+
+def _namespace_prefix(data: bytes) -> bytes:
+    m = _ROOT_PREFIX.search(data)
+    return (m.group(1) or b"") if m else b""
+
+
+def _whole_rows(zf: zipfile.ZipFile, member: str) -> Iterator[bytes]:
+    """The member's bytes in chunks that end at a row end, so no cell is ever cut in two."""
     tail = b""
     with zf.open(member) as stream:
         while chunk := stream.read(_CHUNK):
             data = tail + chunk
-            for m in _ERROR_CELL.finditer(data):
-                scan.errors[m.group(1).decode()] = m.group(2).decode(errors="replace")
-            for m in _UNCACHED_FORMULA.finditer(data):
-                scan.uncached_formulas.add(m.group(1).decode())
-            tail = data[-_OVERLAP:]
-    return scan
+            cut = _after_last_row(data)
+            yield data[:cut]
+            tail = data[cut:]
+    yield tail
+
+
+def _after_last_row(data: bytes) -> int:
+    for window in (2**16, len(data)):  # rows are short: look near the end first
+        ends = [m.end() for m in _ROW_END.finditer(data, max(0, len(data) - window))]
+        if ends:
+            return ends[-1]
+    return 0
 
 
 def sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -26,6 +26,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -833,7 +834,7 @@ def _portfolio(
         "amount_disbursed_period": round(_sum(book.disbursed, new), decimals),
         "interest_fee_income_period": round(avg_glp * weighted_apr / 100 * investee.yield_factor / 4, decimals),
         "operating_expenses_period": round(avg_glp * rng.uniform(0.12, 0.3) / 4, decimals),
-        "loan_officers": max(1, round(borrowers / investee.caseload)),
+        "loan_officers": _loan_officers(borrowers, investee.caseload),
         "clients_start_period": clients_start,
         "clients_exited_period": min(clients_start, _churn(investee)),
         "credit_bureau_checked_pct": round(rng.uniform(80, 100), 1),
@@ -841,6 +842,12 @@ def _portfolio(
         "data_breaches_period": int(rng.random() < 0.05),
         "staff_trained_cp_pct": round(rng.uniform(65, 100)),
     }
+
+
+def _loan_officers(borrowers: int, caseload: float) -> int:
+    """Officers for the investee's usual caseload, kept within the 150–600 borrowers seen in the field."""
+    fewest, most = math.ceil(borrowers / 600), max(1, borrowers // 150)
+    return max(1, min(max(round(borrowers / caseload), fewest), most))
 
 
 def _sum(values: np.ndarray, mask: np.ndarray) -> float:
@@ -1071,9 +1078,10 @@ def _from_pattern(pattern: str, h: int, female: bool) -> str:
 def _save_streaming(wb: Workbook, path: Path, streamed: dict[str, Iterator[list]], when: datetime) -> None:
     """Re-write `wb` in write-only mode, appending each streamed sheet's rows after its own."""
     out = Workbook(write_only=True)
+    styles: dict[tuple, StyleArray] = {}
     for ws in wb.worksheets:
         target = out.create_sheet(ws.title)
-        _copy_sheet(ws, target)
+        _copy_sheet(ws, target, styles)
         for row in streamed.get(ws.title, ()):
             target.append(row)
     out.properties.creator = "smartdd sample"
@@ -1083,7 +1091,7 @@ def _save_streaming(wb: Workbook, path: Path, streamed: dict[str, Iterator[list]
         ExcelWriter(out, archive).save()
 
 
-def _copy_sheet(source: Worksheet, target) -> None:
+def _copy_sheet(source: Worksheet, target, styles: dict[tuple, StyleArray]) -> None:
     """Values, styles, comments, widths, panes and drop-downs, as write-only mode allows."""
     for letter, dimension in source.column_dimensions.items():
         if dimension.customWidth:
@@ -1092,18 +1100,23 @@ def _copy_sheet(source: Worksheet, target) -> None:
     for validation in source.data_validations.dataValidation:
         target.data_validations.append(copy(validation))
     for row in source.iter_rows():
-        target.append([_copy_cell(cell, target) for cell in row])
+        target.append([_copy_cell(cell, target, styles) for cell in row])
 
 
-def _copy_cell(cell: Cell, target) -> WriteOnlyCell | None:
+def _copy_cell(cell: Cell, target, styles: dict[tuple, StyleArray]) -> WriteOnlyCell | None:
     if cell.value is None and not cell.has_style and cell.comment is None:
         return None
     copied = WriteOnlyCell(target, value=cell.value)
     if cell.has_style:
-        copied.font = copy(cell.font)
-        copied.fill = copy(cell.fill)
-        copied.alignment = copy(cell.alignment)
-        copied.number_format = cell.number_format
+        # Style indices differ between workbooks: translate each distinct style once.
+        key = tuple(cell._style)
+        if key not in styles:
+            copied.font = copy(cell.font)
+            copied.fill = copy(cell.fill)
+            copied.alignment = copy(cell.alignment)
+            copied.number_format = cell.number_format
+            styles[key] = copied._style
+        copied._style = copy(styles[key])
     if cell.comment is not None:
         copied.comment = copy(cell.comment)
     return copied

@@ -23,7 +23,6 @@ from ingest.pseudonymise import pseudonymise
 from ingest.rawzone import write_submission
 from ingest.reader import read_workbook
 from ingest.safety import RejectedFile, check_workbook_file, run_isolated
-from ingest.spec import load_spec
 from smartdd.config import Settings
 from smartdd.feedback import write_feedback
 
