@@ -4,19 +4,28 @@ Applies the spec's reading rules that are about *where* values are: sheet-name m
 header-row search, columns in any order, key-value rows by code, empty rows, the 20-row
 empty block that ends a table. Turning values into types is `coerce.py`'s job.
 
-openpyxl (read-only, cached values) reads the small sheets because only it reports number
-formats (12 % cells) and error cells; the loan tape goes through `fast_table.py` when it is
-large. Either way every value keeps its sheet, row and column letter.
+Two readers, chosen per sheet:
+
+* openpyxl (read-only, cached values) reads the key-value sheets and the small tables: only it
+  reports number formats (a 12 % cell stores 0.12) and it streams. It costs about 190 µs a row
+  for a 19-column loan tape (96 s for 500,000 rows, see excel-reading-facts.md).
+* `fast_table.py` (fastexcel, Rust) reads large tables without percent fields — in practice
+  the loan tape — about 20 times faster; the header row is still found with openpyxl.
+
+Both give every value its sheet, row and column letter, and the same raw values: the
+equivalence tests in tests/ingest/test_fast_table.py hold them to it.
 """
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ingest.cells import UNCACHED, ExcelError, PercentValue
 from ingest.issues import ERROR, INFO, WARNING, Issue
@@ -25,7 +34,10 @@ from ingest.xmlscan import SheetScan, scan_sheet_xml, sheet_members
 
 HEADER_SEARCH_ROWS = 10
 EMPTY_BLOCK_ROWS = 20
+KEY_VALUE_MAX_ROWS = 1_000
 KEY_VALUE_HEADER = ("code", "value")
+# Tables whose sheet XML is larger than this (about 2,000 loan-tape rows) take the fast path.
+FAST_MIN_BYTES = 1 * 2**20
 
 
 @dataclass
@@ -35,8 +47,8 @@ class RawSheet:
     spec: Sheet
     title: str  # the sheet's name in the workbook
     columns: dict[str, str]  # field -> column letter (tables) or the value column (key-value)
-    values: dict[str, list] = field(default_factory=dict)  # field -> raw values
-    rows: list[int] = field(default_factory=list)  # tables: the row of each record
+    values: dict[str, Sequence] = field(default_factory=dict)  # field -> raw values (list, or numpy array from the fast path)
+    rows: Sequence[int] = field(default_factory=list)  # tables: the row of each record
     field_rows: dict[str, int] = field(default_factory=dict)  # key-value: the row of each field
 
     def cell(self, field_name: str, index: int = 0) -> str:
@@ -52,156 +64,208 @@ class RawWorkbook:
     issues: list[Issue]
 
 
-def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_000) -> RawWorkbook:
+@dataclass(frozen=True)
+class TableHeader:
+    row: int  # the header's row number
+    columns: dict[str, str]  # field -> column letter, in sheet order
+
+
+def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_000, fast_min_bytes: int = FAST_MIN_BYTES) -> RawWorkbook:
+    """Read every sheet of the spec; `fast_min_bytes` is the sheet size from which tables take the fast path."""
     spec = spec or load_spec()
     issues: list[Issue] = []
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    with zipfile.ZipFile(path) as zf:
-        members = sheet_members(zf)
-        titles = {normalise_name(t): t for t in wb.sheetnames}
-        known = {normalise_name(s.name) for s in spec.sheets}
-        for key, title in titles.items():
-            if key not in known:
-                issues.append(Issue(title, "", INFO, "unknown_sheet", f"Sheet '{title}' is not part of the template and was ignored."))
-        sheets = {}
-        for sheet_spec in spec.sheets:
-            title = titles.get(normalise_name(sheet_spec.name))
-            if title is None:
-                if sheet_spec.required:
-                    issues.append(Issue(sheet_spec.name, "", ERROR, "missing_sheet", f"The required sheet '{sheet_spec.name}' is missing."))
-                continue
-            scan = scan_sheet_xml(zf, members[title]) if title in members else SheetScan()
-            ws = wb[title]
-            ws.reset_dimensions()  # never trust the declared <dimension>: it may lie either way
-            reader = _read_key_value if sheet_spec.kind == "key_value" else _read_table
-            raw = reader(ws, sheet_spec, title, scan, issues, max_rows)
-            if raw is not None:
-                sheets[sheet_spec.name] = raw
-    wb.close()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = sheet_members(zf)
+            titles = {normalise_name(t): t for t in wb.sheetnames}
+            _report_unknown_sheets(titles, spec, issues)
+            sheets = {}
+            for sheet_spec in spec.sheets:
+                title = titles.get(normalise_name(sheet_spec.name))
+                if title is None:
+                    if sheet_spec.required:
+                        issues.append(Issue(sheet_spec.name, "", ERROR, "missing_sheet", f"The required sheet '{sheet_spec.name}' is missing."))
+                    continue
+                ws = wb[title]
+                ws.reset_dimensions()  # never trust the declared <dimension>: it may lie either way
+                member = members.get(title)
+                if sheet_spec.kind == "key_value":
+                    raw = _read_key_value(ws, sheet_spec, title, _scan(zf, member), issues)
+                elif member and _is_fast(sheet_spec, zf.getinfo(member).file_size, fast_min_bytes):
+                    raw = _read_table_fast(path, zf, member, ws, sheet_spec, title, issues, max_rows)
+                else:
+                    raw = _read_table(ws, sheet_spec, title, _scan(zf, member), issues, max_rows)
+                if raw is not None:
+                    sheets[sheet_spec.name] = raw
+    finally:
+        wb.close()
     return RawWorkbook(sheets=sheets, issues=issues)
 
 
+def _report_unknown_sheets(titles: dict[str, str], spec: Spec, issues: list[Issue]) -> None:
+    known = {normalise_name(s.name) for s in spec.sheets}
+    for key, title in titles.items():
+        if key not in known:
+            issues.append(Issue(title, "", INFO, "unknown_sheet", f"Sheet '{title}' is not part of the template and was ignored."))
+
+
+def _scan(zf: zipfile.ZipFile, member: str | None) -> SheetScan:
+    return scan_sheet_xml(zf, member) if member else SheetScan()
+
+
+def _is_fast(sheet: Sheet, xml_bytes: int, fast_min_bytes: int) -> bool:
+    """Large tables, unless a percent field needs the cells' number formats (only openpyxl has them)."""
+    return sheet.kind == "table" and xml_bytes >= fast_min_bytes and all(f.type != "pct" for f in sheet.fields)
+
+
+def _read_table_fast(path, zf, member, ws, sheet: Sheet, title: str, issues: list[Issue], max_rows: int) -> RawSheet | None:
+    from ingest.fast_table import read_table_fast  # fastexcel loads a Rust library: only when needed
+
+    header = find_table_header(_numbered(ws.iter_rows(max_row=HEADER_SEARCH_ROWS)), sheet, title, issues)
+    if header is None:
+        return None
+    return read_table_fast(path, zf, member, header, sheet, title, issues, max_rows)
+
+
+# ---- tables -------------------------------------------------------------------------
+
+
+def find_table_header(head: Iterable[tuple[int, tuple]], sheet: Sheet, title: str, issues: list[Issue]) -> TableHeader | None:
+    """The first row within the first 10 holding at least two column codes; reports column problems."""
+    by_key = {normalise_name(f.name): f.name for f in sheet.fields}
+    minimum = min(2, len(by_key))
+    for number, row in islice(head, HEADER_SEARCH_ROWS):
+        keys = [normalise_name(c.value) if c.value is not None else "" for c in row]
+        if len({k for k in keys if k in by_key}) >= minimum:
+            return _header_columns(number, row, keys, by_key, sheet, title, issues)
+    issues.append(
+        Issue(title, "A1", ERROR, "no_header", f"No header row found in the first {HEADER_SEARCH_ROWS} rows of '{title}': expected the column codes of the template ({', '.join(f.name for f in sheet.fields[:4])}, …).")
+    )
+    return None
+
+
+def _header_columns(number: int, row: tuple, keys: list[str], by_key: dict[str, str], sheet: Sheet, title: str, issues: list[Issue]) -> TableHeader:
+    display = {normalise_name(c) for c in sheet.display_columns}
+    columns: dict[str, str] = {}
+    for position, key in enumerate(keys):
+        letter = get_column_letter(position + 1)
+        name = by_key.get(key)
+        if name in columns:
+            issues.append(Issue(title, f"{letter}{number}", WARNING, "duplicate_column", f"Column '{name}' appears twice; column {columns[name]} was read and column {letter} ignored."))
+        elif name:
+            columns[name] = letter
+        elif key and key not in display:
+            issues.append(Issue(title, f"{letter}{number}", WARNING, "unknown_column", f"Column '{row[position].value}' is not in the template and was ignored."))
+    for f in sheet.fields:
+        if f.name not in columns and f.always_required:
+            issues.append(Issue(title, f"A{number}", ERROR, "missing_column", f"The required column '{f.name}' is missing from the header row of '{title}'."))
+    return TableHeader(row=number, columns=columns)
+
+
+def _read_table(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[Issue], max_rows: int) -> RawSheet | None:
+    rows = _numbered(ws.iter_rows())
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    header = find_table_header(head, sheet, title, issues)
+    if header is None:
+        return None
+    raw = RawSheet(spec=sheet, title=title, columns=header.columns, values={name: [] for name in header.columns})
+    positions = [column_index_from_string(letter) - 1 for letter in header.columns.values()]
+    after_header = chain((r for r in head if r[0] > header.row), rows)
+    records = ((number, [_cell_value(row, p, number, scan) for p in positions]) for number, row in after_header)
+    for number, values in data_records(records, max_rows, title, issues):
+        raw.rows.append(number)
+        for column, value in zip(raw.values.values(), values):
+            column.append(value)
+    return raw
+
+
+def data_records(records: Iterable[tuple[int, list]], max_rows: int, sheet: str, issues: list[Issue]) -> Iterator[tuple[int, list]]:
+    """Skip empty records; stop at a block of 20 empty rows or at the row limit.
+
+    A record is empty when none of the columns read holds anything: notes beside a table do
+    not make a row, and a formula without a value does (it holds something we cannot read).
+    """
+    previous = None
+    count = 0
+    for number, values in records:
+        if all(v is None for v in values):
+            continue
+        if previous is not None and number - previous > EMPTY_BLOCK_ROWS:
+            return
+        previous = number
+        count += 1
+        if count > max_rows:
+            issues.append(too_many_rows(sheet, max_rows))
+            return
+        yield number, values
+
+
+def too_many_rows(sheet: str, max_rows: int) -> Issue:
+    return Issue(sheet, "", ERROR, "too_many_rows", f"Sheet '{sheet}' has more than {max_rows:,} rows, the limit for one submission.")
+
+
 def _cell_value(row: tuple, position: int, row_number: int, scan: SheetScan):
-    """The cell's value, keeping what a plain value would lose (percent format, errors)."""
+    """The cell's value, keeping what a plain value would lose (percent format, errors, no cached value)."""
     cell = row[position] if position < len(row) else None
     value = getattr(cell, "value", None)
-    coordinate = f"{get_column_letter(position + 1)}{row_number}"
-    if coordinate in scan.errors:
-        return ExcelError(scan.errors[coordinate])
     if value is None:
-        return UNCACHED if coordinate in scan.uncached_formulas else None
-    if getattr(cell, "data_type", None) == "e":
-        return ExcelError(str(value))
+        if scan.uncached_formulas and f"{get_column_letter(position + 1)}{row_number}" in scan.uncached_formulas:
+            return UNCACHED
+        return None
+    if cell.data_type == "e":
+        return ExcelError(value)
+    if isinstance(value, str):
+        return value.strip() or None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
         return PercentValue(value)
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
     return value
 
 
-def _is_empty(row) -> bool:
-    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in row)
-
-
-def _numbered(rows):
+def _numbered(rows: Iterable[tuple]) -> Iterator[tuple[int, tuple]]:
     """openpyxl read-only yields every row from 1 (gaps as empty tuples): count them."""
     return enumerate(rows, start=1)
 
 
-def _find_header(rows: list, wanted: set[str], minimum: int) -> tuple[int, dict[str, int]] | None:
-    """The first row (within the first 10) holding at least `minimum` expected codes."""
-    for index, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {}
-        for position, cell in enumerate(row):
-            key = normalise_name(cell.value) if cell.value is not None else ""
-            if key in wanted and key not in found:
-                found[key] = position
-        if len(found) >= minimum:
-            return index, found
-    return None
+# ---- key-value sheets -----------------------------------------------------------------
 
 
-def _data_rows(row_iter, max_rows: int, sheet: str, issues: list[Issue]):
-    """Yield non-empty rows; stop at a fully empty block of 20 rows or at the row limit."""
-    empty_run = 0
-    count = 0
-    for number, row in row_iter:
-        if _is_empty(row):
-            empty_run += 1
-            if empty_run >= EMPTY_BLOCK_ROWS:
-                return
-            continue
-        empty_run = 0
-        count += 1
-        if count > max_rows:
-            issues.append(Issue(sheet, "", ERROR, "too_many_rows", f"Sheet '{sheet}' has more than {max_rows:,} rows, the limit for one submission."))
-            return
-        yield number, row
-
-
-def _read_table(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[Issue], max_rows: int) -> RawSheet | None:
-    row_iter = _numbered(ws.iter_rows())
-    head = []
-    for row in row_iter:
-        head.append(row)
-        if len(head) >= HEADER_SEARCH_ROWS:
-            break
-    by_key = {normalise_name(f.name): f.name for f in sheet.fields}
-    header = _find_header(head, set(by_key), minimum=min(2, len(by_key)))
-    if header is None:
-        issues.append(Issue(title, "A1", ERROR, "no_header", f"No header row found in the first {HEADER_SEARCH_ROWS} rows of '{title}': expected the column codes of the template ({', '.join(f.name for f in sheet.fields[:4])}, …)."))
-        return None
-    header_index, positions = header
-    header_number, header_row = head[header_index]
-    columns = {by_key[k]: get_column_letter(p + 1) for k, p in positions.items()}
-    for position, cell in enumerate(header_row):
-        key = normalise_name(cell.value) if cell.value is not None else ""
-        if key and key not in by_key and normalise_name(cell.value) not in {normalise_name(c) for c in sheet.display_columns}:
-            issues.append(Issue(title, f"{get_column_letter(position + 1)}{header_number}", WARNING, "unknown_column", f"Column '{cell.value}' is not in the template and was ignored."))
-    for f in sheet.fields:
-        if f.name not in columns and f.always_required:
-            issues.append(Issue(title, f"A{header_number}", ERROR, "missing_column", f"The required column '{f.name}' is missing from the header row of '{title}'."))
-    raw = RawSheet(spec=sheet, title=title, columns=columns, values={name: [] for name in columns})
-    indexed = [(name, positions[normalise_name(name)]) for name in columns]
-
-    def rows_after_header():
-        yield from head[header_index + 1 :]
-        yield from row_iter
-
-    for number, row in _data_rows(rows_after_header(), max_rows, title, issues):
-        raw.rows.append(number)
-        for name, position in indexed:
-            raw.values[name].append(_cell_value(row, position, number, scan))
-    return raw
-
-
-def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[Issue], max_rows: int) -> RawSheet | None:
-    rows = list(_data_rows(_numbered(ws.iter_rows(max_row=HEADER_SEARCH_ROWS + 500)), max_rows, title, issues))
-    header = _find_header(rows, set(KEY_VALUE_HEADER), minimum=2)
+def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[Issue]) -> RawSheet | None:
+    rows = _numbered(ws.iter_rows(max_row=KEY_VALUE_MAX_ROWS))
+    head = list(islice(rows, HEADER_SEARCH_ROWS))
+    header = _find_key_value_header(head)
     if header is None:
         issues.append(Issue(title, "A1", ERROR, "no_header", f"No header row with 'code' and 'value' found in the first {HEADER_SEARCH_ROWS} rows of '{title}'."))
         return None
-    header_index, positions = header
-    code_pos, value_pos = positions["code"], positions["value"]
+    header_row, code_pos, value_pos = header
+    code_letter = get_column_letter(code_pos + 1)
     raw = RawSheet(spec=sheet, title=title, columns={"value": get_column_letter(value_pos + 1)})
     by_key = {normalise_name(f.name): f.name for f in sheet.fields}
-    for row_number, row in rows[header_index + 1 :]:
-        code = row[code_pos].value if code_pos < len(row) else None
+    after_header = chain((r for r in head if r[0] > header_row), rows)
+    records = ((number, [_cell_value(row, p, number, scan) for p in (code_pos, value_pos)]) for number, row in after_header)
+    for number, (code, value) in data_records(records, KEY_VALUE_MAX_ROWS, title, issues):
         if code is None:
             continue
         name = by_key.get(normalise_name(code))
         if name is None:
-            issues.append(Issue(title, f"{get_column_letter(code_pos + 1)}{row_number}", WARNING, "unknown_code", f"Code '{code}' is not in the template and was ignored."))
-            continue
-        if name in raw.values:
-            issues.append(Issue(title, f"{get_column_letter(code_pos + 1)}{row_number}", ERROR, "duplicate_code", f"Code '{name}' appears twice (rows {raw.field_rows[name]} and {row_number}); keep one."))
-            continue
-        raw.values[name] = [_cell_value(row, value_pos, row_number, scan)]
-        raw.field_rows[name] = row_number
+            issues.append(Issue(title, f"{code_letter}{number}", WARNING, "unknown_code", f"Code '{code}' is not in the template and was ignored."))
+        elif name in raw.values:
+            issues.append(Issue(title, f"{code_letter}{number}", ERROR, "duplicate_code", f"Code '{name}' appears twice (rows {raw.field_rows[name]} and {number}); keep one."))
+        else:
+            raw.values[name] = [value]
+            raw.field_rows[name] = number
     for f in sheet.fields:
         if f.name not in raw.values:
             if f.always_required:
-                issues.append(Issue(title, "", ERROR, "missing_code", f"The required code '{f.name}' is missing from '{title}' (column A)."))
+                issues.append(Issue(title, "", ERROR, "missing_code", f"The required code '{f.name}' is missing from '{title}' (column {code_letter})."))
             raw.values[f.name] = [None]
     return raw
+
+
+def _find_key_value_header(head: list[tuple[int, tuple]]) -> tuple[int, int, int] | None:
+    """(row, code position, value position) of the first row holding 'code' and 'value'."""
+    for number, row in head:
+        keys = [normalise_name(c.value) if c.value is not None else "" for c in row]
+        if all(k in keys for k in KEY_VALUE_HEADER):
+            return number, keys.index("code"), keys.index("value")
+    return None

@@ -608,7 +608,7 @@ def _submission(
     seed: int,
 ) -> Submission:
     rng = np.random.default_rng([seed, 2, investee.index, position])
-    book = _loan_book(investee, cast, position, period_end, rng, seed)
+    book = _loan_book(investee, cast, position, rng, seed)
     portfolio = _portfolio(investee, book, position, period_end, previous, rng)
     language = investee.country.language
     return Submission(
@@ -646,74 +646,28 @@ def _fx_rate(country: Country, period_end: date, seed: int) -> float:
     return float(f"{rate:.4g}")
 
 
-def _loan_book(
-    investee: Investee,
-    cast: list[Investee],
-    position: int,
-    period_end: date,
-    rng: np.random.Generator,
-    seed: int,
-) -> LoanBook:
-    n = investee.book_size
-    products = investee.products
-    product = rng.choice(len(products), size=n, p=_normalised([p.share for p in products]))
-    installments = np.array([p.fields["installments"] for p in products])[product]
-    period_days = np.array([p.period_days for p in products])[product]
-    rate = np.array([p.period_rate for p in products])[product]
-    flat = np.array([p.fields["interest_method"] == "flat" for p in products])[product]
-    size = np.array([p.fields["loan_amount"] for p in products])[product]
-    growth = (1 + investee.growth) ** position
-    disbursed = _nice(size * growth * rng.lognormal(0, 0.35, n), _money_unit(investee.country))
-
-    paid = np.floor(rng.random(n) * installments)
-    age = (paid + rng.random(n)) * period_days
-    dpd = np.zeros(n, dtype=np.int64)
-    restructured = np.zeros(n, dtype=bool)
-    written_off = np.zeros(n, dtype=bool)
-
-    late, dpd_late, paid_late = _arrears(n, installments, rng)
-    target = _balance(disbursed, paid, installments, rate, flat)
-    late_balance = _balance(disbursed, paid_late, installments, rate, flat)
-    in_par = _pick_until(late, late_balance, _par30_target(investee, position) * target.sum())
-    dpd[in_par] = dpd_late[in_par]
-    paid[in_par] = paid_late[in_par]
-    restructured[in_par] = rng.random(in_par.size) < 0.2
-
-    current = np.flatnonzero(dpd == 0)
-    rng.shuffle(current)
-    n_early, n_restructured, n_written_off = (
-        round(n * rng.uniform(0.02, 0.05)),
-        round(n * rng.uniform(0.003, 0.015)),
-        round(n * rng.uniform(0.003, 0.012)),
-    )
-    early = current[:n_early]
-    dpd[early] = rng.integers(1, 31, early.size)
-    restructured[current[n_early : n_early + n_restructured]] = True
-    gone = current[n_early + n_restructured :][:n_written_off]
-    written_off[gone] = True
-    dpd[gone] = rng.integers(181, 366, gone.size)
-    paid[gone] = paid_late[gone]
-    late_mask = dpd > 0
-    age[late_mask] = (paid[late_mask] + 1) * period_days[late_mask] + dpd[late_mask]
-
-    installment = _installment(disbursed, installments, rate, flat)
-    per_month = np.array([p.per_month for p in products])[product]
+def _loan_book(investee: Investee, cast: list[Investee], position: int, rng: np.random.Generator, seed: int) -> LoanBook:
+    contracts = _contracts(investee, position, rng)
+    paid, dpd, restructured, written_off = _repayment(investee, position, contracts, rng)
+    n, days = paid.size, contracts.period_days
+    # A late loan's first missed installment fell due `dpd` days ago.
+    age = np.where(dpd > 0, (paid + 1) * days + dpd, (paid + rng.random(n)) * days)
+    installment = contracts.installment()
+    per_month = np.array([p.per_month for p in investee.products])[contracts.product]
     dsti = np.clip(rng.lognormal(math.log(investee.dsti_median), 0.45, n), 0.04, 0.95)
-    unit = _money_unit(investee.country)
-    income = _nice(installment * per_month / dsti, unit / 10)
     owner_share, person = _people(investee, cast, position, n, rng, seed)
     decimals = _decimals(investee.country)
     return LoanBook(
-        product=product,
-        disbursed=disbursed,
-        outstanding=np.round(_balance(disbursed, paid, installments, rate, flat), decimals),
+        product=contracts.product,
+        disbursed=contracts.disbursed,
+        outstanding=np.round(contracts.balance(paid), decimals),
         days_past_due=dpd,
         restructured=restructured,
         written_off=written_off,
         age_days=np.round(age).astype(np.int64),
-        term_days=np.round(installments * period_days).astype(np.int64),
+        term_days=np.round(contracts.installments * days).astype(np.int64),
         installment=np.round(installment, decimals),
-        income=income,
+        income=_nice(installment * per_month / dsti, _money_unit(investee.country) / 10),
         other_loans=rng.choice(4, size=n, p=_normalised(investee.other_lenders_p)),
         female=_unit_interval(person, 0) < owner_share[0],
         rural=_unit_interval(person, 16) < owner_share[1],
@@ -721,6 +675,80 @@ def _loan_book(
         client_number=investee.client_base + position * _churn(investee) + np.arange(n),
         person=person,
     )
+
+
+@dataclass
+class Contracts:
+    """Each loan's contract: its product's terms and the amount disbursed."""
+
+    product: np.ndarray
+    installments: np.ndarray
+    period_days: np.ndarray
+    rate: np.ndarray  # per installment period
+    flat: np.ndarray
+    disbursed: np.ndarray
+
+    def balance(self, paid: np.ndarray) -> np.ndarray:
+        """Principal still owed after `paid` installments (flat: equal principal; else annuity)."""
+        amount, n, rate = self.disbursed, self.installments, self.rate
+        growth_n = (1 + rate) ** n
+        annuity = amount * (growth_n - (1 + rate) ** paid) / np.where(rate > 0, growth_n - 1, 1)
+        return np.where(self.flat | (rate <= 0), amount * (n - paid) / n, annuity)
+
+    def installment(self) -> np.ndarray:
+        amount, n, rate = self.disbursed, self.installments, self.rate
+        annuity = amount * rate / (1 - (1 + rate) ** -n)
+        return np.where(self.flat, amount / n + amount * rate, annuity)
+
+
+def _contracts(investee: Investee, position: int, rng: np.random.Generator) -> Contracts:
+    products = investee.products
+    product = rng.choice(len(products), size=investee.book_size, p=_normalised([p.share for p in products]))
+
+    def per_loan(values) -> np.ndarray:
+        return np.array(values)[product]
+
+    size = per_loan([p.fields["loan_amount"] for p in products]) * (1 + investee.growth) ** position
+    return Contracts(
+        product=product,
+        installments=per_loan([p.fields["installments"] for p in products]),
+        period_days=per_loan([p.period_days for p in products]),
+        rate=per_loan([p.period_rate for p in products]),
+        flat=per_loan([p.fields["interest_method"] == "flat" for p in products]),
+        disbursed=_nice(size * rng.lognormal(0, 0.35, product.size), _money_unit(investee.country)),
+    )
+
+
+def _repayment(investee: Investee, position: int, contracts: Contracts, rng: np.random.Generator):
+    """Installments paid, days past due, restructured and written-off flags of each loan.
+
+    Loans fall more than 30 days behind until their balances reach the quarter's PAR30
+    target; a few more are a little late, restructured while current, or written off.
+    """
+    n = contracts.product.size
+    paid = np.floor(rng.random(n) * contracts.installments)
+    dpd = np.zeros(n, dtype=np.int64)
+    restructured = np.zeros(n, dtype=bool)
+    written_off = np.zeros(n, dtype=bool)
+
+    order, dpd_late, paid_late = _arrears(n, contracts.installments, rng)
+    at_risk = _par30_target(investee, position) * contracts.balance(paid).sum()
+    in_par = _pick_until(order, contracts.balance(paid_late), at_risk)
+    dpd[in_par] = dpd_late[in_par]
+    paid[in_par] = paid_late[in_par]
+    restructured[in_par] = rng.random(in_par.size) < 0.2
+
+    current = np.flatnonzero(dpd == 0)
+    rng.shuffle(current)
+    n_early, n_restructured, n_written_off = (round(n * rng.uniform(*share)) for share in ((0.02, 0.05), (0.003, 0.015), (0.003, 0.012)))
+    early = current[:n_early]
+    dpd[early] = rng.integers(1, 31, early.size)
+    restructured[current[n_early : n_early + n_restructured]] = True
+    gone = current[n_early + n_restructured :][:n_written_off]
+    written_off[gone] = True
+    dpd[gone] = rng.integers(181, 366, gone.size)
+    paid[gone] = paid_late[gone]
+    return paid, dpd, restructured, written_off
 
 
 def _arrears(n: int, installments: np.ndarray, rng: np.random.Generator):
@@ -744,19 +772,6 @@ def _pick_until(order: np.ndarray, balance: np.ndarray, amount: float) -> np.nda
 
 def _par30_target(investee: Investee, position: int) -> float:
     return float(np.clip(investee.par30_start + investee.par30_trend * position, 0.012, 0.16))
-
-
-def _balance(amount, paid, installments, rate, flat):
-    """Principal still owed after `paid` installments (flat: equal principal; else annuity)."""
-    growth_n = (1 + rate) ** installments
-    annuity = amount * (growth_n - (1 + rate) ** paid) / np.where(rate > 0, growth_n - 1, 1)
-    straight = amount * (installments - paid) / installments
-    return np.where(flat | (rate <= 0), straight, annuity)
-
-
-def _installment(amount, installments, rate, flat):
-    annuity = amount * rate / (1 - (1 + rate) ** -installments)
-    return np.where(flat, amount / installments + amount * rate, annuity)
 
 
 def _churn(investee: Investee) -> int:

@@ -30,6 +30,7 @@ RESPONSE_LABELS = {
     "es": {"Yes": "Sí", "Partially": "Parcialmente", "No": "No", "N/A": "N.A."},
 }
 YES_NO_LABELS = {"en": ("Y", "N"), "fr": ("Oui", "Non"), "es": ("Sí", "No")}
+PICK_FROM_LIST = {"en": "Pick a value from the list: ", "fr": "Choisissez une valeur de la liste : ", "es": "Elija un valor de la lista: "}
 
 # Excel's last row: drop-downs cover the whole column, however long the table gets.
 LAST_ROW = 1_048_576
@@ -193,7 +194,7 @@ def _write_key_value_sheet(ws: Worksheet, sheet: Sheet, lang: str) -> None:
             value_cell.number_format = "yyyy-mm-dd"
         ws.cell(row=row, column=2).alignment = WRAP
         if _has_choices(field):
-            _add_drop_down(ws, choices(field, lang), value_cell.coordinate)
+            _add_drop_down(ws, choices(field, lang), value_cell.coordinate, lang)
     for letter, width in zip("ABCD", (32, 70, 24, 40), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
@@ -215,7 +216,7 @@ def _write_table_sheet(ws: Worksheet, sheet: Sheet, lang: str) -> None:
         header = ws.cell(row=1, column=col)
         header.comment = Comment(_described(field, lang), "smartdd", width=320, height=110)
         if _has_choices(field):
-            _add_drop_down(ws, choices(field, lang), f"{letter}2:{letter}{LAST_ROW}")
+            _add_drop_down(ws, choices(field, lang), f"{letter}2:{letter}{LAST_ROW}", lang)
     if catalogue_field is not None:
         _prefill_catalogue(ws, columns, catalogue_field, lang)
     ws.freeze_panes = "B2"
@@ -255,12 +256,12 @@ def _has_choices(field: Field) -> bool:
     return bool(field.values) or field.type == "yn"
 
 
-def _add_drop_down(ws: Worksheet, values: tuple[str, ...], cells: str) -> None:
+def _add_drop_down(ws: Worksheet, values: tuple[str, ...], cells: str, lang: str) -> None:
     formula = '"' + ",".join(values) + '"'
     if len(formula) > MAX_LIST_CHARS:
         raise ValueError(f"Drop-down list for {cells} is too long for Excel: {formula}")
     validation = DataValidation(type="list", formula1=formula, allow_blank=True)
-    validation.error = "Pick a value from the list: " + ", ".join(values)
+    validation.error = PICK_FROM_LIST[lang] + ", ".join(values)
     validation.showErrorMessage = True
     validation.add(cells)
     ws.add_data_validation(validation)

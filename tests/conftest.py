@@ -24,4 +24,4 @@ os.environ.update(
     }
 )
 os.environ.pop("SMARTDD_HMAC_KEY_FILE", None)
-sys.path.insert(0, str(Path(__file__).parent))  # test helpers (e.g. ingest/hostile_files.py)
+sys.path.insert(0, str(Path(__file__).parent / "ingest"))  # test-file builders (hostile_files, messy_files)

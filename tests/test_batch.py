@@ -1,0 +1,75 @@
+"""The per-workbook stage over a mixed batch, without Airflow: hostile files never stop the
+batch, every file is archived and accounted for, and re-running changes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+import hostile_files as hostile
+from smartdd import pipeline
+from smartdd.config import Settings
+from smartdd.sample import write_samples
+
+HOSTILE = {
+    "empty": (hostile.empty, "empty"),
+    "not_a_zip": (hostile.not_a_zip, "not an Excel workbook"),
+    "csv_renamed": (hostile.csv_renamed, "text/CSV"),
+    "legacy_xls": (hostile.legacy_xls, ".xls"),
+    "encrypted": (hostile.encrypted_xlsx, "password-protected"),
+    "truncated": (hostile.truncated_zip, "damaged or incomplete"),
+    "zip_bomb": (hostile.zip_bomb_sheet, "zip bomb"),
+    "entity_bomb": (hostile.entity_bomb, "XML entity"),
+    "huge_dimension": (hostile.huge_dimension, "declares"),
+}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    settings = Settings.from_env(tmp_path_factory.mktemp("home")).ensure()
+    valid = write_samples(tmp_path_factory.mktemp("samples"), investees=1, quarters=1, loan_tape_rows=20, seed=3, defects=False)[0]
+    shutil.copy2(valid, settings.landing / valid.name)
+    scratch = tmp_path_factory.mktemp("hostile")
+    for name, (builder, _) in HOSTILE.items():
+        shutil.copy2(builder(scratch), settings.landing / f"{name}.xlsx")
+    records = {r["file_name"]: r for r in (pipeline.ingest_one(received, settings) for received in pipeline.receive(settings))}
+    return settings, valid.name, records
+
+
+def test_valid_workbook_is_accepted_alongside_hostile_files(batch):
+    _, valid_name, records = batch
+    assert records[valid_name]["status"] == "accepted", records[valid_name]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_file_is_rejected_with_a_plain_reason(batch, name):
+    _, _, records = batch
+    record = records[f"{name}.xlsx"]
+    assert record["status"] == "rejected"
+    assert HOSTILE[name][1] in record["reason"], record["reason"]
+
+
+def test_every_file_is_archived_once_and_in_the_ledger(batch):
+    settings, _, records = batch
+    assert len(records) == len(HOSTILE) + 1
+    for record in records.values():
+        assert (settings.archive / f"{record['file_sha256']}.xlsx").exists()
+        assert (settings.ledger / "submissions" / f"{record['submission_id']}.parquet").exists()
+    rejected = [r for r in records.values() if r["status"] == "rejected"]
+    assert len(list(settings.quarantine.iterdir())) == len(rejected)
+
+
+def test_rerun_over_the_same_landing_folder_is_idempotent(batch):
+    settings, valid_name, records = batch
+    landed = settings.landing / valid_name
+    os.utime(landed, (landed.stat().st_mtime + 3600,) * 2)  # touched later: received_at must not move
+    again = {r["file_name"]: r for r in (pipeline.ingest_one(received, settings) for received in pipeline.receive(settings))}
+    assert again == records
+    stored = [p for p in settings.raw.iterdir() if not p.name.startswith((".", "_"))]
+    assert [p.name for p in stored] == [records[valid_name]["submission_id"]]
+    assert len(list(settings.archive.glob("*.xlsx"))) == len(records)
+    ledger = pq.read_table(settings.ledger / "submissions").to_pylist()
+    assert sorted(r["file_name"] for r in ledger) == sorted(records)
