@@ -23,9 +23,17 @@ class ReceivedFile:
     size: int
     received_at: dt.datetime  # UTC
     archived_path: Path
+    first_name: str = ""  # the name this content first arrived under
+
+    @property
+    def is_duplicate(self) -> bool:
+        """The same bytes arrived earlier under another name: account for it, don't process twice."""
+        return bool(self.first_name) and self.first_name != self.path.name
 
     @property
     def submission_id(self) -> str:
+        if self.is_duplicate:
+            return hashlib.sha256(f"{self.sha256}/{self.path.name}".encode()).hexdigest()[:16]
         return self.sha256[:16]
 
 
@@ -62,6 +70,7 @@ def archive_file(path: Path, archive_dir: Path) -> ReceivedFile:
         size=meta["size"],
         received_at=dt.datetime.fromisoformat(meta["received_at"]),
         archived_path=stored,
+        first_name=names[0],
     )
 
 

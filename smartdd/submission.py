@@ -87,6 +87,10 @@ def process_submission(received: ReceivedFile, settings: Settings, key: bytes) -
     )
     issues: list[Issue] = []
     sheets: dict[str, TypedSheet] = {}
+    if received.is_duplicate:
+        record.reason = f"This file is identical to '{received.first_name}', already received; it was not processed twice."
+        _write_ledger(settings, record, [Issue("", "", ERROR, "duplicate_file", record.reason)])
+        return record
     try:
         check_workbook_file(received.archived_path, settings.limits)
         sheets, issues = run_isolated(read_typed_workbook, received.archived_path, settings.limits.max_rows)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 
+import hostile_files as hostile
 import pyarrow.parquet as pq
 import pytest
 
-import hostile_files as hostile
 from smartdd import pipeline
 from smartdd.config import Settings
 from smartdd.sample import write_samples
@@ -32,6 +32,7 @@ def batch(tmp_path_factory):
     settings = Settings.from_env(tmp_path_factory.mktemp("home")).ensure()
     valid = write_samples(tmp_path_factory.mktemp("samples"), investees=1, quarters=1, loan_tape_rows=20, seed=3, defects=False)[0]
     shutil.copy2(valid, settings.landing / valid.name)
+    shutil.copy2(valid, settings.landing / f"zz_copy_of_{valid.name}")  # same bytes, sorted after
     scratch = tmp_path_factory.mktemp("hostile")
     for name, (builder, _) in HOSTILE.items():
         shutil.copy2(builder(scratch), settings.landing / f"{name}.xlsx")
@@ -52,13 +53,21 @@ def test_hostile_file_is_rejected_with_a_plain_reason(batch, name):
     assert HOSTILE[name][1] in record["reason"], record["reason"]
 
 
+def test_identical_copy_is_accounted_for_but_not_processed_twice(batch):
+    _, valid_name, records = batch
+    copy = records[f"zz_copy_of_{valid_name}"]
+    assert copy["status"] == "rejected" and f"identical to '{valid_name}'" in copy["reason"]
+    assert copy["file_sha256"] == records[valid_name]["file_sha256"]
+    assert copy["submission_id"] != records[valid_name]["submission_id"]
+
+
 def test_every_file_is_archived_once_and_in_the_ledger(batch):
     settings, _, records = batch
-    assert len(records) == len(HOSTILE) + 1
+    assert len(records) == len(HOSTILE) + 2
     for record in records.values():
         assert (settings.archive / f"{record['file_sha256']}.xlsx").exists()
         assert (settings.ledger / "submissions" / f"{record['submission_id']}.parquet").exists()
-    rejected = [r for r in records.values() if r["status"] == "rejected"]
+    rejected = [r for r in records.values() if r["status"] == "rejected" and "identical" not in r["reason"]]
     assert len(list(settings.quarantine.iterdir())) == len(rejected)
 
 
@@ -70,6 +79,6 @@ def test_rerun_over_the_same_landing_folder_is_idempotent(batch):
     assert again == records
     stored = [p for p in settings.raw.iterdir() if not p.name.startswith((".", "_"))]
     assert [p.name for p in stored] == [records[valid_name]["submission_id"]]
-    assert len(list(settings.archive.glob("*.xlsx"))) == len(records)
+    assert len(list(settings.archive.glob("*.xlsx"))) == len(records) - 1  # the copy shares its content
     ledger = pq.read_table(settings.ledger / "submissions").to_pylist()
     assert sorted(r["file_name"] for r in ledger) == sorted(records)
