@@ -24,6 +24,7 @@ lint: $(BIN)/smartdd
 
 bench: $(BIN)/smartdd
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/dbt_scale.py
 
 clean:
 	rm -rf var .pytest_cache dbt_project/target dbt_project/logs

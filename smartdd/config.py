@@ -11,7 +11,6 @@ from ingest.safety import SafetyLimits
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DAGS_DIR = REPO_ROOT / "dags"
-METHODOLOGY_VERSION = "1"
 
 
 def _limits_from_env() -> SafetyLimits:

@@ -34,6 +34,7 @@ def receive(settings: Settings) -> list[dict]:
                 "size": receipt.size,
                 "received_at": receipt.received_at.isoformat(),
                 "archived_path": str(receipt.archived_path),
+                "first_name": receipt.first_name,
             }
         )
     log.info("received %d file(s) in %s", len(received), settings.landing)
@@ -47,6 +48,7 @@ def ingest_one(received: dict, settings: Settings) -> dict:
         size=received["size"],
         received_at=dt.datetime.fromisoformat(received["received_at"]),
         archived_path=Path(received["archived_path"]),
+        first_name=received["first_name"],
     )
     return process_submission(receipt, settings, load_key(settings.home)).summary()
 
@@ -56,9 +58,9 @@ def build_and_publish(settings: Settings) -> str:
 
 
 def write_reports(settings: Settings) -> list[str]:
-    from reports.html import write_html_reports
+    from reports.build import write_reports as build_reports
 
-    return [str(p) for p in write_html_reports(settings.warehouse, settings.reports)]
+    return [str(p) for p in build_reports(settings.warehouse, settings.reports)]
 
 
 def summary(settings: Settings) -> dict:

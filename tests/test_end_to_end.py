@@ -144,13 +144,29 @@ def test_metrics_come_from_current_accepted_submissions_only(pipeline_run):
     assert corrected == [(True,)]
 
 
-def test_one_html_report_per_investee_lists_its_metrics(pipeline_run):
+def test_scorecards_cover_every_current_submission(pipeline_run):
     settings, _, _ = pipeline_run
-    investees = [r[0] for r in _sql(settings, "select distinct investee_id from marts.investee_quarter_metrics order by 1")]
-    reports = sorted(p.stem for p in settings.reports.glob("*.html"))
-    assert reports == investees
+    scorecards = _sql(settings, "select investee_id, period_end, rating, screening, overall_score from marts.cp_scorecard order by 1, 2")
+    metrics = _sql(settings, "select investee_id, period_end from marts.investee_quarter_metrics order by 1, 2")
+    assert [r[:2] for r in scorecards] == metrics
+    assert all(r[2] in "ABCD" and r[3] in ("pass", "watch", "fail") and 0 <= r[4] <= 100 for r in scorecards)
+    principles = _sql(settings, "select investee_id, period_end, count(*) from marts.cp_principle_scores group by 1, 2")
+    assert {r[2] for r in principles} == {7} and len(principles) == len(scorecards)
+    capped = _sql(settings, "select count(*) from marts.cp_scorecard where critical_flags > 0 and rating in ('A', 'B')")
+    assert capped == [(0,)]
+
+
+def test_reports_for_every_investee_in_html_pdf_and_excel(pipeline_run):
+    settings, _, _ = pipeline_run
+    investees = [r[0] for r in _sql(settings, "select distinct investee_id from marts.cp_scorecard order by 1")]
+    assert sorted(p.stem for p in settings.reports.glob("*.html")) == sorted([*investees, "index"])
+    assert sorted(p.stem for p in settings.reports.glob("*.pdf")) == investees
+    assert all(p.read_bytes().startswith(b"%PDF") for p in settings.reports.glob("*.pdf"))
+    rating = _sql(settings, f"select rating from marts.cp_scorecard where investee_id = '{investees[0]}' order by period_end desc limit 1")[0][0]
     html = (settings.reports / f"{investees[0]}.html").read_text()
-    assert "PAR30" in html and investees[0] in html
+    assert "PAR30" in html and f'rating-{rating}">{rating}<' in html
+    workbook = openpyxl.load_workbook(settings.reports / "portfolio_scorecard.xlsx", read_only=True)
+    assert workbook.sheetnames == ["Scorecard", "Principles", "Red flags", "Pricing", "Metrics", "Data quality"]
 
 
 def _expected_hash(value: str) -> str:

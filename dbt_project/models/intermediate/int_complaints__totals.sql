@@ -1,5 +1,7 @@
--- Complaint totals per submission; missing categories count as zero.
-with complaints as (select * from {{ ref('stg_raw__complaints') }})
+-- Complaint totals per submission; categories missing from the sheet count as zero.
+with complaints as (
+    select * from {{ ref('stg_raw__complaints') }}
+)
 
 select
     submission_id,

@@ -1,50 +1,54 @@
--- Section 3 of methodology.md: portfolio quality, outreach and complaint metrics per
--- investee and quarter, from the current accepted submission. Flows are annualised ×4.
-with portfolio as (
-    select * from {{ ref('int_portfolio__current') }}
-),
-
-complaints as (
-    select * from {{ ref('int_complaints__totals') }}
-),
-
-joined as (
-    select
-        portfolio.*,
-        complaints.complaints_received,
-        complaints.complaints_resolved_within_30d,
-        complaints.collection_complaints_received,
-        (portfolio.gross_loan_portfolio_start + portfolio.gross_loan_portfolio) / 2.0 as avg_glp
-    from portfolio
-    left join complaints using (submission_id)
+-- Every metric of methodology.md section 3, one row per investee and quarter, from the
+-- current accepted submission. Types are cast here because the contract is public.
+with metrics as (
+    select * from {{ ref('int_investee_quarters__metrics') }}
 )
 
 select
     investee_id,
     period_end,
     submission_id,
+    institution_name,
+    country,
     currency,
-    fx_rate_usd,
-    gross_loan_portfolio,
-    gross_loan_portfolio / nullif(fx_rate_usd, 0) as gross_loan_portfolio_usd,
-    active_borrowers,
-    par30 / nullif(gross_loan_portfolio, 0) as par30_ratio,
-    par90 / nullif(gross_loan_portfolio, 0) as par90_ratio,
-    restructured_portfolio / nullif(gross_loan_portfolio, 0) as restructured_ratio,
-    4 * write_offs_period / nullif(avg_glp, 0) as write_off_ratio,
-    4 * interest_fee_income_period / nullif(avg_glp, 0) as portfolio_yield,
-    loan_loss_reserve / nullif(par30, 0) as risk_coverage,
-    100.0 * active_borrowers_women / nullif(active_borrowers, 0) as women_borrowers_pct,
-    active_borrowers * 1.0 / nullif(loan_officers, 0) as borrowers_per_loan_officer,
-    amount_disbursed_period / nullif(loans_disbursed_period, 0) / nullif(fx_rate_usd, 0) as average_loan_disbursed_usd,
-    4.0 * clients_exited_period / nullif(clients_start_period, 0) as client_exit_rate,
-    4.0 * 1000 * coalesce(complaints_received, 0) / nullif(active_borrowers, 0) as complaints_per_1000,
-    complaints_resolved_within_30d * 1.0 / nullif(complaints_received, 0) as complaint_resolution_30d_rate,
-    case
-        when coalesce(complaints_received, 0) >= 10
-            then collection_complaints_received * 1.0 / complaints_received
-    end as collection_complaints_share,
-    multiple_lender_borrowers_pct,
-    credit_bureau_checked_pct,
-    data_breaches_period
-from joined
+    cast(fx_rate_usd as double) as fx_rate_usd,
+    cast(gross_loan_portfolio as double) as gross_loan_portfolio,
+    cast(gross_loan_portfolio_usd as double) as gross_loan_portfolio_usd,
+    cast(active_borrowers as bigint) as active_borrowers,
+    cast(par30_ratio as double) as par30_ratio,
+    cast(par90_ratio as double) as par90_ratio,
+    cast(restructured_ratio as double) as restructured_ratio,
+    cast(write_off_ratio as double) as write_off_ratio,
+    cast(portfolio_yield as double) as portfolio_yield,
+    cast(risk_coverage as double) as risk_coverage,
+    cast(women_borrowers_pct as double) as women_borrowers_pct,
+    cast(borrowers_per_loan_officer as double) as borrowers_per_loan_officer,
+    cast(average_loan_disbursed_usd as double) as average_loan_disbursed_usd,
+    cast(client_exit_rate as double) as client_exit_rate,
+    cast(complaints_received as bigint) as complaints_received,
+    cast(complaints_per_1000 as double) as complaints_per_1000,
+    cast(complaint_resolution_30d_rate as double) as complaint_resolution_30d_rate,
+    cast(collection_complaints_share as double) as collection_complaints_share,
+    cast(multiple_lender_borrowers_pct as double) as multiple_lender_borrowers_pct,
+    cast(credit_bureau_checked_pct as double) as credit_bureau_checked_pct,
+    cast(data_breaches_period as bigint) as data_breaches_period,
+    cast(previous_par30_ratio as double) as previous_par30_ratio,
+    cast(par30_ratio_change as double) as par30_ratio_change,
+    cast(weighted_apr_pct as double) as weighted_apr_pct,
+    cast(apr_disclosed_share as double) as apr_disclosed_share,
+    cast(max_apr_understatement_pp as double) as max_apr_understatement_pp,
+    cast(weighted_transparency_index as double) as weighted_transparency_index,
+    cast(apr_to_peer_median as double) as apr_to_peer_median,
+    has_loan_tape,
+    cast(tape_loans as bigint) as tape_loans,
+    cast(tape_par30_ratio as double) as tape_par30_ratio,
+    cast(dsti_over_50_share as double) as dsti_over_50_share,
+    cast(multi_lender_share as double) as multi_lender_share,
+    cast(cross_investee_share as double) as cross_investee_share,
+    cast(tape_gross_loan_portfolio as double) as tape_gross_loan_portfolio,
+    cast(tape_par30 as double) as tape_par30,
+    cast(tape_active_borrowers as bigint) as tape_active_borrowers,
+    cast(tape_gross_loan_portfolio_gap as double) as tape_gross_loan_portfolio_gap,
+    cast(tape_par30_gap as double) as tape_par30_gap,
+    cast(tape_active_borrowers_gap as double) as tape_active_borrowers_gap
+from metrics

@@ -1,6 +1,16 @@
 with source as (
     select * from {{ source('ledger', 'issues') }}
+),
+
+renamed as (
+    select
+        cast(submission_id as varchar) as submission_id,
+        cast(sheet as varchar) as sheet,
+        cast(cell as varchar) as cell,
+        cast(severity as varchar) as severity,
+        cast(rule as varchar) as rule,
+        cast(message as varchar) as message
+    from source
 )
 
-select submission_id, sheet, cell, severity, rule, message
-from source
+select * from renamed

@@ -1,17 +1,21 @@
 with source as (
     select * from {{ source('ledger', 'submissions') }}
+),
+
+renamed as (
+    select
+        cast(submission_id as varchar) as submission_id,
+        cast(investee_id as varchar) as investee_id,
+        cast(period_end as date) as period_end,
+        cast(file_name as varchar) as file_name,
+        cast(file_sha256 as varchar) as file_sha256,
+        received_at,
+        cast(status as varchar) as status,
+        cast(reason as varchar) as reason,
+        cast(errors as bigint) as error_count,
+        cast(warnings as bigint) as warning_count,
+        cast(language as varchar) as language
+    from source
 )
 
-select
-    submission_id,
-    investee_id,
-    period_end,
-    file_name,
-    file_sha256,
-    received_at,
-    status,
-    reason,
-    errors as error_count,
-    warnings as warning_count,
-    language
-from source
+select * from renamed

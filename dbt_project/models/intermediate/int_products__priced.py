@@ -1,0 +1,91 @@
+"""True price of every current product (MFTransparency method), computed by smartdd.pricing.
+
+The IRR lives in Python, tested against published figures (tests/pricing); SQL only joins and
+benchmarks its results. A product whose terms cannot be priced (e.g. a bullet loan without a
+term) gets null prices and the reason in pricing_error, rather than failing the build.
+"""
+
+import functools
+import math
+
+import pandas as pd
+
+from smartdd.pricing import ProductTerms, price_product
+
+KEYS = ["submission_id", "product_code"]
+OUTPUT = {
+    "submission_id": "string",
+    "product_code": "string",
+    "periodic_rate": "float64",
+    "apr_pct": "float64",
+    "eir_pct": "float64",
+    "nominal_annual_rate_pct": "float64",
+    "transparency_index": "float64",
+    "apr_understatement_pp": "float64",
+    "pricing_error": "string",
+}
+
+
+def _value(row, column):
+    value = row[column]
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else value
+
+
+def _terms(row) -> ProductTerms:
+    term_days = _value(row, "term_days")
+    return ProductTerms(
+        loan_amount=_value(row, "loan_amount"),
+        installments=None if _value(row, "installments") is None else int(row["installments"]),
+        repayment_frequency=_value(row, "repayment_frequency") or "",
+        nominal_rate_pct=_value(row, "nominal_rate_pct"),
+        rate_period=_value(row, "rate_period") or "",
+        interest_method=_value(row, "interest_method") or "",
+        term_days=None if term_days is None else int(term_days),
+        upfront_fee_pct=_value(row, "upfront_fee_pct") or 0,
+        upfront_fee_flat=_value(row, "upfront_fee_flat") or 0,
+        insurance_pct=_value(row, "insurance_pct") or 0,
+        compulsory_savings_pct=_value(row, "compulsory_savings_pct") or 0,
+        tax_on_interest_pct=_value(row, "tax_on_interest_pct") or 0,
+    )
+
+
+def _nominal_annual_pct(row):
+    """The rate as quoted, per year: a monthly rate × 12, a yearly rate as is."""
+    rate, period = _value(row, "nominal_rate_pct"), (_value(row, "rate_period") or "").strip().lower()
+    if rate is None:
+        return None
+    return {"month": rate * 12, "year": rate}.get(period)
+
+
+# the same product is usually priced again every quarter (and across investees of one template)
+_price_terms = functools.lru_cache(maxsize=None)(price_product)
+
+
+def _price(row) -> dict:
+    out = {key: row[key] for key in KEYS}
+    try:
+        pricing = _price_terms(_terms(row))
+        error = None if pricing.apr_pct is not None else "no internal rate of return (the cash flows never change sign)"
+    except (ValueError, TypeError) as exc:
+        pricing, error = None, str(exc)
+    apr = pricing.apr_pct if pricing else None
+    nominal = _nominal_annual_pct(row)
+    disclosed = _value(row, "disclosed_apr_pct")
+    out.update(
+        periodic_rate=pricing.periodic_rate if pricing else None,
+        apr_pct=apr,
+        eir_pct=pricing.eir_pct if pricing else None,
+        nominal_annual_rate_pct=nominal,
+        transparency_index=nominal / apr if apr and nominal is not None else None,
+        apr_understatement_pp=apr - disclosed if apr is not None and disclosed is not None else None,
+        pricing_error=error,
+    )
+    return out
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    products = dbt.ref("int_products__current").df()
+    rows = [_price(row) for _, row in products.iterrows()]
+    # typed even when empty, so an empty quarter still builds a table with the right columns
+    return pd.DataFrame(rows, columns=list(OUTPUT)).astype(OUTPUT)

@@ -1,0 +1,58 @@
+"""The portfolio scorecard workbook: one sheet per mart, filterable, for the investment team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from reports.data import ReportData
+
+_HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+
+
+def write_excel_scorecard(data: ReportData, path: Path) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, frame in (
+        ("Scorecard", data.scorecard),
+        ("Principles", data.principles),
+        ("Red flags", data.flags),
+        ("Pricing", data.pricing),
+        ("Metrics", data.metrics),
+        ("Data quality", data.warnings),
+    ):
+        _sheet(wb, title, frame)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _sheet(wb: Workbook, title: str, frame: pd.DataFrame) -> None:
+    ws = wb.create_sheet(title)
+    columns = list(frame.columns)
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font, cell.fill = Font(bold=True), _HEADER_FILL
+    for row in frame.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    for index, name in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = min(max(len(name) + 2, 12), 60)
+    ws.freeze_panes = "A2"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 1)}"
+
+
+def _cell(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().replace(tzinfo=None)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
