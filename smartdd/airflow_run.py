@@ -7,6 +7,7 @@ AIRFLOW_HOME under the smartdd home, our dags folder, SQLite metadata) is set be
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from smartdd.config import DAGS_DIR, Settings
@@ -34,6 +35,7 @@ def configure_airflow(settings: Settings) -> Path:
 def run_quarterly_dag(settings: Settings) -> str:
     """Run the DAG once over the settings' landing folder; return the run's final state."""
     airflow_home = configure_airflow(settings)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")  # Airflow's in-process API client
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db
 

@@ -90,7 +90,7 @@ def _run_pipeline(settings: Settings, landing: Path) -> int:
         print(f"  rejected {file_name}: {reason}")
     print(f"Warehouse: {settings.warehouse}")
     print(f"Feedback workbooks: {settings.feedback}")
-    print(f"Reports: {settings.reports}")
+    print(f"Reports: {settings.reports} (open {settings.reports / 'index.html'} for the portfolio overview)")
     return 0
 
 
