@@ -1,10 +1,11 @@
 """
 ### Quarterly due diligence
 
-Every workbook in the landing folder is archived, then read, validated and pseudonymised in
-its own mapped task (a bad workbook is rejected into quarantine; the batch goes on). One dbt
+Every file in the landing folder is archived, then read, validated and pseudonymised in its
+own mapped task (a bad workbook is rejected into quarantine; the batch goes on). One dbt
 build turns the raw zone into the marts, the finished warehouse is published with an atomic
-rename, and one report per investee is written.
+rename, and the reports are written. The last task checks that every received file has an
+outcome recorded; the run fails if one has not.
 
 Params: `home` (the smartdd home folder; default `$SMARTDD_HOME` or `./var`).
 """
@@ -41,7 +42,7 @@ with DAG(
     def ingest(received: dict) -> dict:
         return pipeline.ingest_one(received, _settings())
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done")  # one failed ingest task must not hold back the others' results
     def build_and_publish(records: list[dict]) -> str:
         return pipeline.build_and_publish(_settings())
 
@@ -49,5 +50,10 @@ with DAG(
     def reports(warehouse: str) -> list[str]:
         return pipeline.write_reports(_settings())
 
-    records = ingest.expand(received=receive())
-    reports(build_and_publish(records))
+    @task(trigger_rule="all_done")
+    def check_accounting(received: list[dict] | None, written: list[str] | None) -> int:
+        return pipeline.check_accounting(received, written, _settings())
+
+    received = receive()
+    records = ingest.expand(received=received)
+    check_accounting(received, reports(build_and_publish(records)))

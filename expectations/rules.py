@@ -13,9 +13,18 @@ PRODUCTS_TOLERANCE = 0.02
 
 
 def business_rules(sheets: dict[str, TypedSheet], spec: Spec) -> list[Issue]:
-    issues: list[Issue] = []
+    issues: list[Issue] = _min_rows(sheets, spec)
     for rule in (_period_end_is_quarter_end, _portfolio_consistency, _bullet_single_installment, _products_sum_to_portfolio, _cp_answers, _complaints_resolved):
         issues += rule(sheets)
+    return issues
+
+
+def _min_rows(sheets, spec: Spec) -> list[Issue]:
+    issues = []
+    for sheet in spec.sheets:
+        typed = sheets.get(sheet.name)
+        if typed is not None and len(typed.frame) < sheet.min_rows:
+            issues.append(Issue(typed.raw.title, "", ERROR, "min_rows", f"Sheet '{typed.raw.title}' needs at least {sheet.min_rows} row(s) below the header; it has {len(typed.frame)}."))
     return issues
 
 

@@ -99,7 +99,8 @@ def _run_suite(typed: TypedSheet, expectations: list[dict]) -> list[Issue]:
     _, batch_definition = _context()
     batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(typed)})
     suite = gx.ExpectationSuite(name=typed.name, expectations=expectations)
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row"]})
+    # SUMMARY keeps only the first rows that failed: a broken column of 500,000 rows stays small.
+    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ["_row"], "partial_unexpected_count": MAX_ISSUES_PER_RULE})
     issues = []
     for outcome in result.results:
         if outcome.success:
@@ -109,15 +110,16 @@ def _run_suite(typed: TypedSheet, expectations: list[dict]) -> list[Issue]:
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise RuntimeError(f"Expectation on {typed.name}.{field} could not run: {outcome.exception_info.get('exception_message')}")
         rule = outcome.expectation_config.type.removeprefix("expect_")
-        issues += _issues_for(typed, field, rule, meta, outcome.result.get("unexpected_index_list") or [])
+        failures = outcome.result.get("partial_unexpected_index_list") or []
+        issues += _issues_for(typed, field, rule, meta, failures, outcome.result.get("unexpected_count") or len(failures))
     return issues
 
 
-def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: list[dict]) -> list[Issue]:
+def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: list[dict], total: int) -> list[Issue]:
     raw = typed.raw
     sheet_field = raw.spec.field(field)
     issues = []
-    for failure in failures[:MAX_ISSUES_PER_RULE]:
+    for failure in failures:
         if raw.spec.kind == "key_value":
             cell = raw.cell(field)
         else:
@@ -125,10 +127,8 @@ def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: 
         value = failure.get(field)
         shown = "" if sheet_field.pii or value is None or pd.isna(value) else f" Found: {_show(value)}."
         issues.append(Issue(raw.title, cell, meta.get("severity", "error"), rule, meta["message"] + shown))
-    if len(failures) > MAX_ISSUES_PER_RULE:
-        issues.append(
-            Issue(raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({len(failures) - MAX_ISSUES_PER_RULE:,} more rows like this not listed.)")
-        )
+    if total > len(failures):
+        issues.append(Issue(raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({total - len(failures):,} more rows like this not listed.)"))
     return issues
 
 

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,16 +23,21 @@ class ReceivedFile:
     received_at: dt.datetime  # UTC
     archived_path: Path
     first_name: str = ""  # the name this content first arrived under
+    name: str = ""  # the name it arrived under now (relative to the landing folder)
 
     @property
     def is_duplicate(self) -> bool:
         """The same bytes arrived earlier under another name: account for it, don't process twice."""
-        return bool(self.first_name) and self.first_name != self.path.name
+        return bool(self.first_name) and self.first_name != self.file_name
+
+    @property
+    def file_name(self) -> str:
+        return self.name or self.path.name
 
     @property
     def submission_id(self) -> str:
         if self.is_duplicate:
-            return hashlib.sha256(f"{self.sha256}/{self.path.name}".encode()).hexdigest()[:16]
+            return hashlib.sha256(f"{self.sha256}/{self.file_name}".encode()).hexdigest()[:16]
         return self.sha256[:16]
 
 
@@ -45,24 +49,29 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive_file(path: Path, archive_dir: Path) -> ReceivedFile:
-    """Copy `path` into the archive (once per content) and return its receipt."""
+def archive_file(path: Path, archive_dir: Path, name: str | None = None) -> ReceivedFile:
+    """Copy `path` into the archive (once per content) and return its receipt.
+
+    The hash is computed on the bytes as copied, so a file still being written can never be
+    archived under a hash that does not match what was stored.
+    """
     archive_dir.mkdir(parents=True, exist_ok=True)
-    sha = sha256_of(path)
+    name = name or path.name
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
+    tmp = archive_dir / f".incoming-{os.getpid()}-{abs(hash(name))}.part"
+    sha = _copy_and_hash(path, tmp)
     stored = archive_dir / f"{sha}{path.suffix.lower() or '.bin'}"
-    receipt = archive_dir / f"{sha}.json"
-    if not stored.exists():
-        tmp = stored.with_name(stored.name + ".part")
-        shutil.copyfile(path, tmp)
+    if stored.exists():
+        tmp.unlink()
+    else:
         os.replace(tmp, stored)
+    receipt = archive_dir / f"{sha}.json"
     meta = json.loads(receipt.read_text()) if receipt.exists() else {}
-    if "received_at" not in meta:
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-        meta["received_at"] = mtime.isoformat()
+    meta.setdefault("received_at", mtime.isoformat())
     names = meta.setdefault("file_names", [])
-    if path.name not in names:
-        names.append(path.name)
-    meta["size"] = path.stat().st_size
+    if name not in names:
+        names.append(name)
+    meta["size"] = stored.stat().st_size
     _write_json(receipt, meta)
     return ReceivedFile(
         path=path,
@@ -71,7 +80,17 @@ def archive_file(path: Path, archive_dir: Path) -> ReceivedFile:
         received_at=dt.datetime.fromisoformat(meta["received_at"]),
         archived_path=stored,
         first_name=names[0],
+        name=name,
     )
+
+
+def _copy_and_hash(source: Path, target: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(2**20):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()
 
 
 def _write_json(path: Path, data: dict) -> None:

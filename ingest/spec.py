@@ -154,10 +154,10 @@ class Indicator:
 
 
 @cache
-def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[Indicator, ...]:
-    """The CP indicator catalogue: the dbt seed is its only copy."""
+def load_catalogue(path: Path = CATALOGUE_PATH, methodology_version: str = "1") -> tuple[Indicator, ...]:
+    """The CP indicator catalogue of one methodology version: the dbt seed is its only copy."""
     with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+        rows = [r for r in csv.DictReader(f) if r["methodology_version"] == methodology_version]
     return tuple(
         Indicator(
             code=r["indicator_code"],

@@ -19,12 +19,13 @@ class ReportData:
     pricing: pd.DataFrame
     metrics: pd.DataFrame
     warnings: pd.DataFrame
+    submissions: pd.DataFrame  # every workbook received, rejected ones included
 
     def for_investee(self, investee_id: str) -> ReportData:
         return ReportData(*(frame[frame["investee_id"] == investee_id] for frame in self.frames()))
 
     def frames(self) -> tuple[pd.DataFrame, ...]:
-        return (self.scorecard, self.principles, self.flags, self.pricing, self.metrics, self.warnings)
+        return (self.scorecard, self.principles, self.flags, self.pricing, self.metrics, self.warnings, self.submissions)
 
     @property
     def investees(self) -> list[str]:
@@ -43,6 +44,13 @@ def load_report_data(warehouse: Path) -> ReportData:
             order by 1, 2, 3, 4
             """
         ).fetchdf()
+        submissions = con.sql(
+            """
+            select investee_id, period_end, file_name, received_at, status, reason, superseded_by
+            from marts.submissions where investee_id is not null
+            order by investee_id, period_end, received_at
+            """
+        ).fetchdf()
     return ReportData(
         scorecard=frames["cp_scorecard"],
         principles=frames["cp_principle_scores"].sort_values(["investee_id", "period_end", "principle_code"]),
@@ -50,4 +58,5 @@ def load_report_data(warehouse: Path) -> ReportData:
         pricing=frames["product_pricing"],
         metrics=frames["investee_quarter_metrics"],
         warnings=warnings,
+        submissions=submissions,
     )

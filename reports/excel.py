@@ -14,6 +14,14 @@ from reports.data import ReportData
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 
 
+def keep_as_text(cells) -> None:
+    """openpyxl stores a string starting with '=' as a formula; values that came from investees'
+    workbooks must stay text (formula injection)."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
 def write_excel_scorecard(data: ReportData, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
@@ -24,6 +32,7 @@ def write_excel_scorecard(data: ReportData, path: Path) -> Path:
         ("Pricing", data.pricing),
         ("Metrics", data.metrics),
         ("Data quality", data.warnings),
+        ("Submissions", data.submissions),
     ):
         _sheet(wb, title, frame)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +50,7 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame) -> None:
         cell.font, cell.fill = Font(bold=True), _HEADER_FILL
     for row in frame.itertuples(index=False):
         ws.append([_cell(v) for v in row])
+        keep_as_text(ws[ws.max_row])
     for index, name in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = min(max(len(name) + 2, 12), 60)
     ws.freeze_panes = "A2"

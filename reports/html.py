@@ -22,7 +22,8 @@ def _env() -> Environment:
 def write_html_reports(data: ReportData, out_dir: Path) -> list[Path]:
     env = _env()
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [_write(out_dir / "index.html", env.get_template("portfolio.html.j2").render(rows=_latest(data.scorecard).to_dict("records")))]
+    overview = env.get_template("portfolio.html.j2").render(rows=_latest(data.scorecard).to_dict("records"), pending=_unscored_rejections(data))
+    written = [_write(out_dir / "index.html", overview)]
     template = env.get_template("investee.html.j2")
     for investee_id in data.investees:
         written.append(_write(out_dir / f"{investee_id}.html", template.render(**investee_context(data.for_investee(investee_id), investee_id))))
@@ -47,6 +48,7 @@ def investee_context(data: ReportData, investee_id: str) -> dict:
         "pricing": _rows_for(data.pricing, latest),
         "metric_table": [(label, [fmt(v, pattern) for v in metrics[column]]) for column, label, pattern in present],
         "warnings": data.warnings.to_dict("records"),
+        "submissions": data.submissions.to_dict("records"),
     }
 
 
@@ -56,6 +58,13 @@ def _rows_for(frame, period: str) -> list[dict]:
 
 def _first(frame, column: str, default: str) -> str:
     return str(frame[column].iloc[-1]) if column in frame.columns and len(frame) else default
+
+
+def _unscored_rejections(data: ReportData) -> list[dict]:
+    """Rejected workbooks for a quarter that has no accepted one: the investee still owes it."""
+    scored = set(zip(data.scorecard["investee_id"], data.scorecard["period_end"].astype(str).str[:10], strict=True))
+    rejected = data.submissions[data.submissions["status"] == "rejected"]
+    return [r for r in rejected.to_dict("records") if (r["investee_id"], day(r["period_end"])) not in scored]
 
 
 def _latest(scorecard):

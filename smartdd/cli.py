@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
+import filecmp
 import os
 import secrets
+import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from smartdd.config import Settings
@@ -68,22 +72,21 @@ def _run(args) -> int:
 
 
 def _run_pipeline(settings: Settings, landing: Path) -> int:
-    import shutil
-
     from smartdd import pipeline
     from smartdd.airflow_run import run_quarterly_dag
 
-    landing = landing.resolve()
-    if landing != settings.landing.resolve():
-        # The landing folder of record is the home's; files keep their modification time.
-        for path in landing.iterdir():
-            if path.is_file() and not (settings.landing / path.name).exists():
-                shutil.copy2(path, settings.landing / path.name)
-    state = run_quarterly_dag(settings)
+    copied = _bring_to_landing(landing.resolve(), settings.landing.resolve())
+    if copied:
+        print(f"{copied} new or changed file(s) copied to {settings.landing}")
+    with _home_lock(settings):
+        state = run_quarterly_dag(settings)
     if state != "success":
         print(f"smartdd: the pipeline run ended in state {state}; see {settings.work / 'airflow' / 'logs'}", file=sys.stderr)
         return 1
     result = pipeline.summary(settings)
+    if not result["by_status"]:
+        print(f"No files in {settings.landing}: nothing to do.")
+        return 0
     counts = ", ".join(f"{n} {status}" for status, n in result["by_status"].items())
     print(f"Submissions: {counts}")
     for file_name, reason in result["rejected"]:
@@ -94,6 +97,38 @@ def _run_pipeline(settings: Settings, landing: Path) -> int:
     return 0
 
 
+def _bring_to_landing(source: Path, landing: Path) -> int:
+    """Copy new or changed files into the home's landing folder (the one of record), keeping
+    their modification time; a corrected file under the same name replaces the old copy
+    (the old one stays in the archive)."""
+    if source == landing:
+        return 0
+    from smartdd.pipeline import landed_files
+
+    copied = 0
+    for path in landed_files(source):
+        target = landing / path.relative_to(source)
+        if target.exists() and filecmp.cmp(path, target, shallow=False):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.copying")
+        shutil.copy2(path, tmp)
+        os.replace(tmp, target)
+        copied += 1
+    return copied
+
+
+@contextmanager
+def _home_lock(settings: Settings):
+    """One run per home folder at a time: two runs would share the build file and Airflow's database."""
+    with open(settings.work / "run.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f"smartdd: another run is using {settings.home}; wait for it to finish.") from None
+        yield
+
+
 def _demo(args) -> int:
     from smartdd.sample import write_samples
 
@@ -102,8 +137,9 @@ def _demo(args) -> int:
         key_file = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "smartdd" / "demo-hmac.key"
         if not key_file.exists():
             key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
             print(f"Demo: created a local pseudonymisation key at {key_file} (demo only; production sets SMARTDD_HMAC_KEY_FILE).")
         os.environ["SMARTDD_HMAC_KEY_FILE"] = str(key_file)
     samples = settings.home / "samples"

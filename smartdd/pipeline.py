@@ -21,15 +21,21 @@ log = logging.getLogger(__name__)
 
 
 def receive(settings: Settings) -> list[dict]:
-    """Archive every file in the landing folder (before anything else reads it)."""
+    """Archive every file in the landing folder (before anything else reads it).
+
+    Every regular file counts, in subfolders too, hidden or not: a file that is not a
+    workbook is rejected with a reason, never silently skipped.
+    """
     settings.ensure()
     load_key(settings.home)  # fail the run at once, before any work, when no key is configured
     received = []
-    for path in sorted(p for p in settings.landing.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
-        receipt = archive_file(path, settings.archive)
+    for path in landed_files(settings.landing):
+        name = path.relative_to(settings.landing).as_posix()
+        receipt = archive_file(path, settings.archive, name=name)
         received.append(
             {
                 "path": str(path),
+                "name": name,
                 "sha256": receipt.sha256,
                 "size": receipt.size,
                 "received_at": receipt.received_at.isoformat(),
@@ -41,16 +47,24 @@ def receive(settings: Settings) -> list[dict]:
     return received
 
 
+def landed_files(landing: Path) -> list[Path]:
+    return sorted(p for p in landing.rglob("*") if p.is_file() and not p.is_symlink())
+
+
 def ingest_one(received: dict, settings: Settings) -> dict:
-    receipt = ReceivedFile(
+    return process_submission(_receipt(received), settings).summary()
+
+
+def _receipt(received: dict) -> ReceivedFile:
+    return ReceivedFile(
         path=Path(received["path"]),
         sha256=received["sha256"],
         size=received["size"],
         received_at=dt.datetime.fromisoformat(received["received_at"]),
         archived_path=Path(received["archived_path"]),
         first_name=received["first_name"],
+        name=received["name"],
     )
-    return process_submission(receipt, settings, load_key(settings.home)).summary()
 
 
 def build_and_publish(settings: Settings) -> str:
@@ -61,6 +75,23 @@ def write_reports(settings: Settings) -> list[str]:
     from reports.build import write_reports as build_reports
 
     return [str(p) for p in build_reports(settings.warehouse, settings.reports)]
+
+
+class Unaccounted(RuntimeError):
+    """A received file has no ledger row: the run must not look green."""
+
+
+def check_accounting(received: list[dict] | None, reports_written: list[str] | None, settings: Settings) -> int:
+    """Every file received in this run has its ledger row (accepted or rejected, with a reason),
+    and the build and the reports finished: otherwise the run fails instead of looking green."""
+    if received is None:
+        raise Unaccounted("The receive step failed, so no file of this run is accounted for; see its log.")
+    if reports_written is None:
+        raise Unaccounted("The warehouse build or the reports failed; the previously published warehouse was kept. See their logs.")
+    missing = [r["name"] for r in received if not (settings.ledger / "submissions" / f"{_receipt(r).submission_id}.parquet").exists()]
+    if missing:
+        raise Unaccounted(f"{len(missing)} received file(s) have no outcome recorded (their ingest task failed): {', '.join(missing)}")
+    return len(received)
 
 
 def summary(settings: Settings) -> dict:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
+import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pyarrow.parquet as pq
 from ingest.archive import ReceivedFile
 from ingest.coerce import TypedSheet, coerce_sheet
 from ingest.issues import ERROR, WARNING, Issue, has_errors
-from ingest.pseudonymise import pseudonymise
+from ingest.pseudonymise import load_key, pseudonymise
 from ingest.rawzone import write_submission
 from ingest.reader import read_workbook
 from ingest.safety import RejectedFile, check_workbook_file, run_isolated
@@ -68,32 +70,64 @@ class SubmissionRecord:
         return out
 
 
-def read_typed_workbook(path: Path, max_rows: int) -> tuple[dict[str, TypedSheet], list[Issue]]:
-    """Parse untrusted XML and coerce types. Runs in a child process (see `run_isolated`)."""
+def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False) -> tuple[dict[str, TypedSheet], list[Issue]]:
+    """Parse untrusted XML and coerce types. Runs in a child process (see `run_isolated`).
+
+    With `pseudonymised`, client identifiers are hashed and names and phones dropped here, in
+    the child, so clear-text PII never crosses into the pipeline process (or its temp files).
+    """
     raw = read_workbook(path, max_rows=max_rows)
     issues = list(raw.issues)
     sheets = {name: coerce_sheet(sheet, issues) for name, sheet in raw.sheets.items()}
+    if pseudonymised:
+        key = load_key()
+        for typed in sheets.values():
+            typed.frame = pseudonymise(typed.frame, typed.raw.spec, key)
+            typed.raw.values = {}  # the raw cells are no longer needed, and hold PII
     return sheets, issues
 
 
-def process_submission(received: ReceivedFile, settings: Settings, key: bytes) -> SubmissionRecord:
+def process_submission(received: ReceivedFile, settings: Settings) -> SubmissionRecord:
+    """Whatever happens to the file, a ledger row is written for it: nothing goes unaccounted."""
     record = SubmissionRecord(
         submission_id=received.submission_id,
-        file_name=received.path.name,
+        file_name=received.file_name,
         file_sha256=received.sha256,
         received_at=received.received_at,
         status=REJECTED,
         reason="",
     )
-    issues: list[Issue] = []
-    sheets: dict[str, TypedSheet] = {}
     if received.is_duplicate:
         record.reason = f"This file is identical to '{received.first_name}', already received; it was not processed twice."
         _write_ledger(settings, record, [Issue("", "", ERROR, "duplicate_file", record.reason)])
         return record
+    sheets, issues = _read_and_validate(received, settings, record)
+    _settle(record, issues)
+    try:
+        if record.status == REJECTED:
+            _quarantine(received, settings, record)
+        else:
+            write_submission(settings.raw, record.submission_id, {name: typed.frame for name, typed in sheets.items()}, _provenance(sheets))
+    except Exception as crash:  # storing failed: the file is rejected, still accounted for
+        _log_crash("storing", record, crash)
+        issues.append(Issue("", "", ERROR, "not_stored", f"The file could not be stored ({type(crash).__name__}); it is kept in the archive. Please contact the investor."))
+        _settle(record, issues)
+    _write_ledger(settings, record, issues)
+    if issues:
+        try:
+            write_feedback(settings.feedback / f"{_safe_name(record)}_feedback.xlsx", record, issues)
+        except Exception as crash:
+            _log_crash("writing feedback for", record, crash)
+    log.info("%s: %s (%d errors, %d warnings)", record.file_name, record.status, record.errors, record.warnings)
+    return record
+
+
+def _read_and_validate(received: ReceivedFile, settings: Settings, record: SubmissionRecord) -> tuple[dict[str, TypedSheet], list[Issue]]:
+    issues: list[Issue] = []
+    sheets: dict[str, TypedSheet] = {}
     try:
         check_workbook_file(received.archived_path, settings.limits)
-        sheets, issues = run_isolated(read_typed_workbook, received.archived_path, settings.limits.max_rows)
+        sheets, issues = run_isolated(read_typed_workbook, received.archived_path, settings.limits.max_rows, pseudonymised=True)
         _identify(record, sheets)
         if not has_errors(issues):
             from expectations.validate import validate_submission  # GX import is slow; only when needed
@@ -102,25 +136,25 @@ def process_submission(received: ReceivedFile, settings: Settings, key: bytes) -
     except RejectedFile as rejected:
         issues.append(Issue("", "", ERROR, "unreadable_file", rejected.reason))
     except Exception as crash:  # a reader bug must not stop the batch; the file stays accounted for
-        log.exception("reading %s failed", received.path.name)
-        issues.append(Issue("", "", ERROR, "unreadable_file", f"The file could not be read ({type(crash).__name__}). It was kept; the smartdd team has been told."))
+        _log_crash("reading", record, crash)
+        issues.append(Issue("", "", ERROR, "unreadable_file", f"The file could not be read ({type(crash).__name__}). It is kept in the archive; the pipeline log has the technical details."))
+    return sheets, issues
 
+
+def _settle(record: SubmissionRecord, issues: list[Issue]) -> None:
     errors = [i for i in issues if i.severity == ERROR]
     record.errors, record.warnings = len(errors), sum(i.severity == WARNING for i in issues)
     if errors:
-        record.status = REJECTED
-        record.reason = _reason(errors)
-        _quarantine(received, settings)
+        record.status, record.reason = REJECTED, _reason(errors)
     else:
-        frames = {name: pseudonymise(typed.frame, typed.raw.spec, key) for name, typed in sheets.items()}
-        write_submission(settings.raw, record.submission_id, frames, _provenance(sheets))
         record.status = WITH_WARNINGS if record.warnings else ACCEPTED
         record.reason = f"{record.warnings} warning(s)" if record.warnings else ""
-    _write_ledger(settings, record, issues)
-    if issues:
-        write_feedback(settings.feedback / f"{Path(record.file_name).stem}__{record.submission_id}_feedback.xlsx", record, issues)
-    log.info("%s: %s (%d errors, %d warnings)", record.file_name, record.status, record.errors, record.warnings)
-    return record
+
+
+def _log_crash(doing: str, record: SubmissionRecord, crash: Exception) -> None:
+    """The traceback's frames but not the exception's text, which may quote a cell (PII)."""
+    frames = "".join(traceback.format_tb(crash.__traceback__))
+    log.error("%s %s failed with %s\n%s", doing, record.file_name, type(crash).__name__, frames)
 
 
 def _identify(record: SubmissionRecord, sheets: dict[str, TypedSheet]) -> None:
@@ -140,8 +174,14 @@ def _reason(errors: list[Issue]) -> str:
     return f"{where}{first.message}{more}"
 
 
-def _quarantine(received: ReceivedFile, settings: Settings) -> None:
-    target = settings.quarantine / f"{received.submission_id}__{received.path.name}"
+def _safe_name(record: SubmissionRecord) -> str:
+    """A file name for derived files: submission id first, the received name flattened and capped."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(record.file_name).stem)[:80]
+    return f"{stem}__{record.submission_id}"
+
+
+def _quarantine(received: ReceivedFile, settings: Settings, record: SubmissionRecord) -> None:
+    target = settings.quarantine / f"{_safe_name(record)}{received.archived_path.suffix}"
     if not target.exists():
         shutil.copyfile(received.archived_path, target)
 

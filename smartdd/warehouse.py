@@ -31,8 +31,9 @@ class BuildResult:
 
 
 def dbt_env(settings: Settings, build_file: Path) -> dict[str, str]:
+    secrets = {"SMARTDD_HMAC_KEY", "SMARTDD_HMAC_KEY_FILE"}  # dbt never needs the key
     return {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in secrets},
         "SMARTDD_BUILD_DB": str(build_file),
         "SMARTDD_RAW_DIR": str(settings.raw),
         "SMARTDD_LEDGER_DIR": str(settings.ledger),
@@ -66,7 +67,10 @@ def build_warehouse(settings: Settings) -> BuildResult:
 def publish(build: BuildResult, settings: Settings) -> Path:
     """Atomically replace the published warehouse with the finished build file."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    stale_wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
     os.replace(build.build_file, settings.warehouse)
+    # A WAL left by someone who opened the old file read-write would be replayed into the new one.
+    stale_wal.unlink(missing_ok=True)
     return settings.warehouse
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -28,18 +29,35 @@ CANARY_NAME = "Zebulon Canaryfield"
 CANARY_PHONE = "+254 799 123 987"
 CANARY_NATIONAL_ID = "ZX-99 88 77"  # normalised: ZX998877
 CANARY_CLIENT_ID = "CANARY-CLIENT-0001"
+NUMERIC_PHONE, NUMERIC_NATIONAL_ID = 254711987654, 98765432  # typed as numbers: the coercion path
+REJECTED_CANARY_NAME = "Quintessa Rejectedworth"  # in the workbook that gets rejected
 
 
-def _plant_canaries(path: Path, national_id: str) -> None:
+def _plant_canaries(path: Path, national_id: str, name: str = CANARY_NAME) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb["Loan_Tape"]
     header = [c.value for c in ws[1]]
     row = ws[2]
-    row[header.index("client_name")].value = CANARY_NAME
+    row[header.index("client_name")].value = name
     row[header.index("phone")].value = CANARY_PHONE
     row[header.index("national_id")].value = national_id
     row[header.index("client_id")].value = CANARY_CLIENT_ID
+    numeric = ws[3]
+    numeric[header.index("phone")].value = NUMERIC_PHONE
+    numeric[header.index("national_id")].value = NUMERIC_NATIONAL_ID
+    numeric[header.index("client_name")].value = name
     wb.save(path)
+
+
+def _invalid_workbook(paths: list[Path]) -> Path:
+    """The sample generator's deliberately invalid workbook (a required Cover field left blank)."""
+    for path in paths:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        blank = any(r[0] == "legal_form" and r[2] is None for r in wb["Cover"].iter_rows(values_only=True))
+        wb.close()
+        if blank:
+            return path
+    raise AssertionError("the samples have no invalid workbook")
 
 
 def _resubmit(path: Path, target: Path) -> None:
@@ -59,9 +77,11 @@ def _resubmit(path: Path, target: Path) -> None:
 def pipeline_run(tmp_path_factory):
     landing = tmp_path_factory.mktemp("landing")
     paths = write_samples(landing, investees=3, quarters=2, loan_tape_rows=60, seed=7, defects=True)
-    tapes = [p for p in paths if "2026Q3" in p.name]
+    invalid = _invalid_workbook(paths)
+    tapes = [p for p in paths if "2026Q3" in p.name and p != invalid]
     _plant_canaries(tapes[0], CANARY_NATIONAL_ID)
     _plant_canaries(tapes[1], "zx998877")  # same person, written differently at another lender
+    _plant_canaries(invalid, "RJ-55 44 33", name=REJECTED_CANARY_NAME)
     first_q2 = sorted(p for p in paths if "2026Q2" in p.name)[0]
     _resubmit(first_q2, landing / f"{first_q2.stem}_corrected.xlsx")
     (landing / "exported.xlsx").write_text("loan_id,client_id\nL1,C1\n")
@@ -93,8 +113,8 @@ def test_invalid_and_hostile_workbooks_are_rejected_into_quarantine(pipeline_run
     assert "exported.xlsx" in rejected and "text/CSV" in rejected["exported.xlsx"]
     invalid = [name for name in rejected if name != "exported.xlsx"]
     assert len(invalid) == 1, rejected
-    quarantined = sorted(p.name.split("__", 1)[1] for p in settings.quarantine.iterdir())
-    assert quarantined == sorted(rejected)
+    quarantined = sorted(p.name.rsplit("__", 1)[0] for p in settings.quarantine.iterdir())
+    assert quarantined == sorted(Path(name).stem for name in rejected)
     issues = _sql(settings, "select i.sheet, i.cell, i.message from marts.validation_issues i join marts.submissions s using (submission_id) where s.file_name = ? and i.severity = 'error'".replace("?", f"'{invalid[0]}'"))
     assert issues and all(message for _, _, message in issues)
     assert any(cell for _, cell, _ in issues), "errors must point to a cell"
@@ -166,7 +186,22 @@ def test_reports_for_every_investee_in_html_pdf_and_excel(pipeline_run):
     html = (settings.reports / f"{investees[0]}.html").read_text()
     assert "PAR30" in html and f'rating-{rating}">{rating}<' in html
     workbook = openpyxl.load_workbook(settings.reports / "portfolio_scorecard.xlsx", read_only=True)
-    assert workbook.sheetnames == ["Scorecard", "Principles", "Red flags", "Pricing", "Metrics", "Data quality"]
+    assert workbook.sheetnames == ["Scorecard", "Principles", "Red flags", "Pricing", "Metrics", "Data quality", "Submissions"]
+    overview = (settings.reports / "index.html").read_text()
+    rejected = _sql(settings, "select file_name from marts.submissions where status = 'rejected' and investee_id is not null")
+    assert all(name in overview for (name,) in rejected), "a quarter whose workbook was rejected must show in the overview"
+
+
+def test_worked_example_renders_from_the_published_warehouse(pipeline_run, tmp_path):
+    from smartdd.worked_example import main as worked_example
+
+    settings, _, _ = pipeline_run
+    out = tmp_path / "worked.md"
+    worked_example(["--warehouse", str(settings.warehouse), "-o", str(out)])
+    text = out.read_text()
+    investee, period = re.search(r"\(([A-Z0-9-]+)\), quarter ending (\d{4}-\d{2}-\d{2})", text).groups()
+    overall, rating = _sql(settings, f"select overall_score, rating from marts.cp_scorecard where investee_id = '{investee}' and period_end = '{period}'")[0]
+    assert f"{overall:.2f}" in text and f"**{rating}**" in text
 
 
 def _expected_hash(value: str) -> str:
@@ -219,11 +254,14 @@ def test_no_planted_pii_anywhere_the_pipeline_wrote(pipeline_run):
     written = [p for p in settings.home.rglob("*") if p.is_file() and not any(p.is_relative_to(r) for r in received)]
     written += [p for p in Path(os.environ["SMARTDD_AIRFLOW_HOME"]).rglob("*") if p.is_file()]
     assert any(p.suffix == ".duckdb" for p in written) and any(p.name == "loan_tape.parquet" for p in written)
-    canaries = [CANARY_NAME, CANARY_PHONE, CANARY_NATIONAL_ID, "ZX998877", "zx998877", CANARY_CLIENT_ID]
+    canaries = [CANARY_NAME, CANARY_PHONE, CANARY_NATIONAL_ID, "ZX998877", "zx998877", CANARY_CLIENT_ID, REJECTED_CANARY_NAME, "RJ554433"]
+    canaries += [str(NUMERIC_PHONE), str(NUMERIC_NATIONAL_ID)]
+    # Numbers may occur inside other numbers' digits (0.9876543210…): match whole tokens only.
+    patterns = [re.compile(rf"(?<![0-9.]){re.escape(c)}(?![0-9])") for c in canaries]
     for path in written:
         text = _text_of(path)
-        for canary in canaries:
-            assert canary not in text, f"{canary!r} found in {path}"
+        for canary, pattern in zip(canaries, patterns, strict=True):
+            assert not pattern.search(text), f"{canary!r} found in {path}"
     # and the client id really was hashed, not dropped
     tape = _texts_in_parquet(settings.raw / "*" / "loan_tape.parquet")
     assert _expected_hash(CANARY_CLIENT_ID) in tape
