@@ -82,3 +82,27 @@ def test_rerun_over_the_same_landing_folder_is_idempotent(batch):
     assert len(list(settings.archive.glob("*.xlsx"))) == len(records) - 1  # the copy shares its content
     ledger = pq.read_table(settings.ledger / "submissions").to_pylist()
     assert sorted(r["file_name"] for r in ledger) == sorted(records)
+
+
+def test_accounting_check_fails_when_a_received_file_has_no_outcome(batch, tmp_path):
+    from smartdd.pipeline import Unaccounted, check_accounting
+
+    settings, _, _ = batch
+    received = pipeline.receive(settings)
+    assert check_accounting(received, [], settings) == len(received)
+    lost = dict(received[0], name="never-ingested.xlsx", first_name="never-ingested.xlsx", sha256="f" * 64)
+    with pytest.raises(Unaccounted, match="never-ingested.xlsx"):
+        check_accounting([*received, lost], [], settings)
+    with pytest.raises(Unaccounted, match="build or the reports failed"):
+        check_accounting(received, None, settings)
+    with pytest.raises(Unaccounted, match="receive step failed"):
+        check_accounting(None, [], settings)
+
+
+def test_hidden_files_and_subfolders_are_accounted_for_too(tmp_path):
+    settings = Settings.from_env(tmp_path / "home").ensure()
+    (settings.landing / "q3").mkdir()
+    (settings.landing / "q3" / "nested.xlsx").write_bytes(b"not a workbook")
+    (settings.landing / "~$lock.xlsx").write_bytes(b"x")
+    names = sorted(r["name"] for r in pipeline.receive(settings))
+    assert names == ["q3/nested.xlsx", "~$lock.xlsx"]

@@ -49,3 +49,19 @@ def test_template_and_sample_commands_write_workbooks(tmp_path, capsys):
     assert (tmp_path / "t.xlsx").stat().st_size > 0
     assert main(["sample", "-o", str(tmp_path / "s"), "--investees", "2", "--quarters", "1", "--loan-tape-rows", "5", "--seed", "1"]) == 0
     assert len(list((tmp_path / "s").glob("*.xlsx"))) == 2
+
+
+def test_a_corrected_file_under_the_same_name_replaces_the_landed_copy(tmp_path):
+    from smartdd.cli import _bring_to_landing
+
+    source, landing = tmp_path / "upload", tmp_path / "landing"
+    (source / "sub").mkdir(parents=True)
+    landing.mkdir()
+    (source / "MFI-A_2026Q3.xlsx").write_bytes(b"first version")
+    (source / "sub" / "other.xlsx").write_bytes(b"x")
+    assert _bring_to_landing(source, landing) == 2
+    assert _bring_to_landing(source, landing) == 0  # unchanged: nothing copied
+    (source / "MFI-A_2026Q3.xlsx").write_bytes(b"corrected version")
+    assert _bring_to_landing(source, landing) == 1
+    assert (landing / "MFI-A_2026Q3.xlsx").read_bytes() == b"corrected version"
+    assert (landing / "sub" / "other.xlsx").exists()
