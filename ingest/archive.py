@@ -57,7 +57,7 @@ def archive_file(path: Path, archive_dir: Path, name: str | None = None) -> Rece
     """
     archive_dir.mkdir(parents=True, exist_ok=True)
     name = name or path.name
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
     tmp = archive_dir / f".incoming-{os.getpid()}-{abs(hash(name))}.part"
     sha = _copy_and_hash(path, tmp)
     stored = archive_dir / f"{sha}{path.suffix.lower() or '.bin'}"

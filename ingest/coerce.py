@@ -1,18 +1,22 @@
 """Turn raw cell values into the spec's types, reporting every cell it cannot read.
 
-Each column is converted in bulk first (numbers, dates and flags that are already clean);
-only the cells that fail take the slow, careful path that understands "1 234,5", "12 %",
-"Oui" or an ISO text date, so a 500,000-row loan tape costs seconds, not minutes.
+Each column is converted in bulk first (numbers, dates, flags and codes that are already
+clean); only the cells that fail take the slow, careful path that understands "1 234,5",
+"12 %", "Oui" or an ISO text date and says what is wrong, so a 500,000-row loan tape costs
+seconds, not minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.cells import ExcelError, PercentValue, UncachedFormula
 from ingest.issues import ERROR, WARNING, Issue
@@ -22,6 +26,10 @@ from ingest.spec import Field, Spec, load_spec
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _PERCENT_TEXT = re.compile(r"^(.*?)\s*%$")
+_NUMBER_TYPES = (int, float, PercentValue)
+_TEXT_TYPES = ("text", "enum", "yn")
+_LARGEST_INT = 2.0**63  # Int64 holds less
+_RECALCULATE = "Open the file in Excel, let it calculate, save it and send it again."
 
 
 class Unreadable(ValueError):
@@ -30,20 +38,37 @@ class Unreadable(ValueError):
 
 @dataclass
 class TypedSheet:
+    """A sheet in the spec's types, with the provenance of its values.
+
+    It crosses from the isolated reading process to the pipeline by pickle (`run_isolated`):
+    the frame travels as Arrow IPC (pickling a 500,000-row loan tape's date objects one by
+    one takes seconds), and `raw` as provenance only: its raw values stay behind.
+    """
+
     name: str
     frame: pd.DataFrame  # typed columns named after the spec fields; tables also have `_row`
     raw: RawSheet
 
+    def __getstate__(self) -> dict:
+        table = pa.Table.from_pandas(self.frame, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return {"name": self.name, "raw": replace(self.raw, values={}), "frame": sink.getvalue()}
+
+    def __setstate__(self, state: dict) -> None:
+        self.name, self.raw = state["name"], state["raw"]
+        self.frame = pa.ipc.open_stream(state["frame"]).read_all().to_pandas()  # dates back as date objects
+
 
 def coerce_sheet(raw: RawSheet, issues: list[Issue], spec: Spec | None = None) -> TypedSheet:
     spec = spec or load_spec()
+    length = len(raw.rows) if raw.spec.kind == "table" else 1
     columns = {}
     for f in raw.spec.fields:
-        if f.name not in raw.values:
-            columns[f.name] = _empty(f, len(raw.rows) if raw.spec.kind == "table" else 1)
-            continue
-        columns[f.name] = _coerce_column(f, raw, issues, spec)
-    frame = pd.DataFrame(columns)
+        values = raw.values.get(f.name)
+        columns[f.name] = _coerce_column(f, raw, values, issues, spec) if values is not None else _empty(f, length)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(length))
     if raw.spec.kind == "table":
         frame["_row"] = np.asarray(raw.rows, dtype="int64")
     return TypedSheet(name=raw.spec.name, frame=frame, raw=raw)
@@ -57,35 +82,45 @@ def _pandas_dtype(f: Field) -> str:
     return {"int": "Int64", "number": "Float64", "pct": "Float64", "yn": "boolean", "date": "object"}.get(f.type, "string")
 
 
-def _coerce_column(f: Field, raw: RawSheet, issues: list[Issue], spec: Spec) -> pd.Series:
-    values = raw.values[f.name]
-    converter = _CONVERTERS[f.type]
-    fast = _FAST[f.type](values) if f.type in _FAST else None
-    out = list(fast) if fast is not None else [None] * len(values)
-    for i, value in enumerate(values):
-        if value is None or (fast is not None and not _missing(fast[i])):
-            continue
-        cell = raw.cell(f.name, i)
-        if isinstance(value, ExcelError):
-            issues.append(Issue(raw.title, cell, ERROR, "error_cell", f"Cell shows the Excel error {value}; expected {_expected(f)}."))
-            continue
-        if isinstance(value, UncachedFormula):
-            severity = ERROR if f.always_required else WARNING
-            issues.append(Issue(raw.title, cell, severity, "formula_without_value", "The formula in this cell has no saved value: open the file in Excel, let it calculate, save it and send it again."))
-            continue
-        try:
-            out[i], warning = converter(value, f, spec)
-        except Unreadable as problem:
-            shown = "(hidden: personal data)" if f.pii else repr(value)
-            issues.append(Issue(raw.title, cell, ERROR, f"not_{f.type}", f"{f.name}: {shown} is not {problem}."))
-            continue
-        if warning:
-            issues.append(Issue(raw.title, cell, WARNING, warning[0], warning[1]))
-    return pd.Series(out, dtype=_pandas_dtype(f))
+def _coerce_column(f: Field, raw: RawSheet, values: Sequence, issues: list[Issue], spec: Spec) -> pd.Series:
+    values = _as_array(values, f)
+    out = _BULK[f.type](values, f, spec)
+    for i in np.flatnonzero(~pd.isna(values) & pd.isna(out)):  # present, but not clean: look closer
+        typed = _careful(values[i], f, raw.title, raw.cell(f.name, i), issues, spec)
+        if typed is not None:
+            out[i] = typed
+    return pd.Series(pd.array(out, dtype=_pandas_dtype(f)))
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+def _careful(value, f: Field, sheet: str, cell: str, issues: list[Issue], spec: Spec):
+    """The value in the field's type, or None and an issue that says what is wrong."""
+    if isinstance(value, ExcelError):
+        issues.append(Issue(sheet, cell, ERROR, "error_cell", f"{f.name}: the cell shows the Excel error {value}; expected {_expected(f)}."))
+        return None
+    if isinstance(value, UncachedFormula):
+        severity = ERROR if f.always_required else WARNING
+        issues.append(Issue(sheet, cell, severity, "formula_without_value", f"{f.name}: the formula in this cell has no saved value. {_RECALCULATE}"))
+        return None
+    try:
+        typed, warning = _CONVERTERS[f.type](value, f, spec)
+    except Unreadable as problem:
+        shown = "(hidden: personal data)" if f.pii else f"'{_plain(value)}'"
+        issues.append(Issue(sheet, cell, ERROR, f"not_{f.type}", f"{f.name}: {shown} is not {problem}."))
+        return None
+    if warning:
+        issues.append(Issue(sheet, cell, WARNING, *warning))
+    return typed
+
+
+def _as_array(values: Sequence, f: Field):
+    """The fast path's clean columns stay as they are (float64, or pandas strings for text); the rest is object."""
+    if isinstance(values, np.ndarray) and values.dtype in (np.float64, object):
+        return values
+    if isinstance(values, pd.arrays.ArrowStringArray) and f.type in _TEXT_TYPES:
+        return values
+    array = np.empty(len(values), dtype=object)
+    array[:] = [None if v is pd.NA else v for v in values]
+    return array
 
 
 def _expected(f: Field) -> str:
@@ -100,28 +135,87 @@ def _expected(f: Field) -> str:
     }[f.type]
 
 
-# ---- bulk conversions: return an array with NaN/None where the slow path must look ----
+# ---- bulk conversions: an array with None/NaN where the careful path must look ----
 
 
-def _fast_numbers(values: list) -> np.ndarray:
-    series = pd.Series(values, dtype=object)
-    is_bool = series.map(type) == bool
-    numbers = pd.to_numeric(series.mask(is_bool), errors="coerce")
-    return numbers.to_numpy(dtype="float64", na_value=np.nan, copy=True)
-
-
-def _fast_ints(values: list) -> np.ndarray:
-    numbers = _fast_numbers(values)
-    numbers[numbers != np.floor(numbers)] = np.nan  # 2.5 in an int field: the slow path explains
+def _bulk_numbers(values: np.ndarray, f: Field = None, spec: Spec = None) -> np.ndarray:
+    if values.dtype == np.float64:
+        numbers = values.copy()
+    else:
+        numbers = np.array([v if type(v) in _NUMBER_TYPES else np.nan for v in values], dtype=np.float64)
+    numbers[~np.isfinite(numbers)] = np.nan
     return numbers
 
 
-def _fast_texts(values: list) -> list:
-    return [v if type(v) is str else None for v in values]
+def _bulk_ints(values: np.ndarray, f: Field = None, spec: Spec = None) -> np.ndarray:
+    numbers = _bulk_numbers(values)
+    with np.errstate(invalid="ignore"):
+        numbers[(numbers != np.floor(numbers)) | (np.abs(numbers) >= _LARGEST_INT)] = np.nan  # the careful path explains
+    return numbers
 
 
-def _fast_dates(values: list) -> list:
-    return [v.date() if type(v) is dt.datetime else (v if type(v) is dt.date else None) for v in values]
+def _bulk_texts(values, f: Field = None, spec: Spec = None):
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        return values.copy()
+    return _objects(v if type(v) is str else None for v in values)
+
+
+def _bulk_enums(values, f: Field, spec: Spec):
+    spellings = _spellings(f, spec)
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        return _looked_up(values, spellings, "string")
+    return _objects(spellings.get(v.lower()) if type(v) is str else None for v in values)
+
+
+def _bulk_flags(values, f: Field, spec: Spec):
+    spellings = _spellings(f, spec)
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        return _looked_up(values, spellings, "boolean")
+    return _objects(v if type(v) is bool else spellings.get(v.lower()) if type(v) is str else None for v in values)
+
+
+def _looked_up(values: pd.arrays.ArrowStringArray, spellings: dict, dtype: str):
+    """Each distinct text looked up once, with Python's lower(), as the careful path does."""
+    encoded = pc.dictionary_encode(pa.array(values))
+    found = pa.array([spellings.get(text.lower()) for text in encoded.dictionary.to_pylist()])
+    return pd.array(pc.take(found, encoded.indices), dtype=dtype)
+
+
+def _bulk_dates(values: np.ndarray, f: Field = None, spec: Spec = None) -> np.ndarray:
+    kinds = np.frompyfunc(type, 1, 1)(values)
+    out = np.where(np.equal(kinds, dt.date), values, None)  # the fast path's date cells are dates already
+    for i in np.flatnonzero(np.equal(kinds, dt.datetime) | np.equal(kinds, str)):
+        out[i] = values[i].date() if kinds[i] is dt.datetime else _iso_date(values[i])
+    return out
+
+
+def _bulk_none(values: np.ndarray, f: Field = None, spec: Spec = None) -> np.ndarray:
+    return np.full(len(values), None, dtype=object)
+
+
+def _objects(items) -> np.ndarray:
+    items = list(items)
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+def _spellings(f: Field, spec: Spec) -> dict:
+    """Lower-case spelling -> canonical value: the allowed values, then the spec's synonyms."""
+    if f.type == "yn":
+        return {s: canonical == "true" for canonical, spelled in spec.synonyms["yn"].items() for s in spelled}
+    spellings = {s: canonical for canonical, spelled in spec.synonyms.get(f.name, {}).items() for s in spelled}
+    spellings.update({v.lower(): v for v in f.values})
+    return spellings
+
+
+def _iso_date(text: str) -> dt.date | None:
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 # ---- careful conversions of one value: return (value, optional (rule, message) warning) ----
@@ -139,9 +233,9 @@ def _to_number(value, f: Field, spec: Spec):
 
 def _to_int(value, f: Field, spec: Spec):
     number, _ = _to_number(value, f, spec)
-    if not float(number).is_integer():
+    if not number.is_integer() or abs(number) >= _LARGEST_INT:
         raise Unreadable("a whole number")
-    return int(number), None
+    return number, None
 
 
 def _to_pct(value, f: Field, spec: Spec):
@@ -173,22 +267,17 @@ def _to_date(value, f: Field, spec: Spec):
 def _to_yn(value, f: Field, spec: Spec):
     if isinstance(value, bool):
         return value, None
-    text = _plain(value).lower()
-    for canonical, spellings in spec.synonyms["yn"].items():
-        if text in spellings:
-            return canonical == "true", None
-    raise Unreadable("Y or N (Yes/No, Oui/Non, Sí/No, TRUE/FALSE, 1/0)")
+    flag = _spellings(f, spec).get(_plain(value).lower())
+    if flag is None:
+        raise Unreadable("Y or N (Yes/No, Oui/Non, Sí/No, TRUE/FALSE, 1/0)")
+    return flag, None
 
 
 def _to_enum(value, f: Field, spec: Spec):
-    text = _plain(value)
-    for allowed in f.values:
-        if text.lower() == allowed.lower():
-            return allowed, None
-    for canonical, spellings in spec.synonyms.get(f.name, {}).items():
-        if text.lower() in spellings:
-            return canonical, None
-    raise Unreadable("one of " + ", ".join(f.values))
+    canonical = _spellings(f, spec).get(_plain(value).lower())
+    if canonical is None:
+        raise Unreadable("one of " + ", ".join(f.values))
+    return canonical, None
 
 
 def _to_text(value, f: Field, spec: Spec):
@@ -196,11 +285,19 @@ def _to_text(value, f: Field, spec: Spec):
 
 
 def _plain(value) -> str:
-    """Text of a cell; a whole number typed into a text cell loses its '.0'."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()[:10]
+    """A cell's text, written the way the fast reader (fastexcel) renders cells, so both agree.
+
+    Numbers get at most 9 decimals and no exponent (123 -> "123", 1e20 -> "100000000000000000000"),
+    dates "2024-03-31 00:00:00", TRUE/FALSE "true"/"false".
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.9f}".rstrip("0").rstrip(".")
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
     return str(value).strip()
 
 
@@ -222,12 +319,15 @@ def parse_number_text(text: str) -> float:
         else:
             compact = compact.replace(",", ".")
     try:
-        return float(compact)
+        number = float(compact)
     except ValueError:
         raise Unreadable("a number") from None
+    if not np.isfinite(number):  # 'nan', 'inf': Python reads them, a submission must not
+        raise Unreadable("a number")
+    return number
 
 
-_CONVERTERS = {
+_CONVERTERS: dict[str, Callable] = {
     "number": _to_number,
     "int": _to_int,
     "pct": _to_pct,
@@ -237,4 +337,12 @@ _CONVERTERS = {
     "text": _to_text,
 }
 # pct has no bulk path: percent-formatted cells and values below 1 need a look each.
-_FAST = {"number": _fast_numbers, "int": _fast_ints, "text": _fast_texts, "date": _fast_dates}
+_BULK: dict[str, Callable] = {
+    "number": _bulk_numbers,
+    "int": _bulk_ints,
+    "pct": _bulk_none,
+    "date": _bulk_dates,
+    "yn": _bulk_flags,
+    "enum": _bulk_enums,
+    "text": _bulk_texts,
+}

@@ -4,13 +4,17 @@ Applies the spec's reading rules that are about *where* values are: sheet-name m
 header-row search, columns in any order, key-value rows by code, empty rows, the 20-row
 empty block that ends a table. Turning values into types is `coerce.py`'s job.
 
-Two readers, chosen per sheet:
+Two readers, chosen per sheet (measured with bench/ingest.py on the 2-core project machine,
+medians of 3, a 19-column loan tape saved as Excel saves it):
 
-* openpyxl (read-only, cached values) reads the key-value sheets and the small tables: only it
-  reports number formats (a 12 % cell stores 0.12) and it streams. It costs about 190 µs a row
-  for a 19-column loan tape (96 s for 500,000 rows, see excel-reading-facts.md).
-* `fast_table.py` (fastexcel, Rust) reads large tables without percent fields — in practice
-  the loan tape — about 20 times faster; the header row is still found with openpyxl.
+* openpyxl, read-only with cached values (`lazy_workbook.py`), reads the key-value sheets and
+  the small tables: only it reports number formats (a 12 % cell stores 0.12) and error texts.
+  It costs about 0.4 ms a row: pandas.read_excel(engine="openpyxl") takes 49 s for 100,000
+  rows and 211 s for 500,000.
+* `fast_table.py` (fastexcel, Rust) reads the tables over 1 MiB of sheet XML that have no
+  percent field, in practice the loan tape. Read, typed, pseudonymised and written to Parquet,
+  100,000 rows take 5.2 s (9 times faster) and 500,000 rows 18 s (12 times), peak memory
+  1.0 GB. The header row is still found with openpyxl, which reads only the first rows.
 
 Both give every value its sheet, row and column letter, and the same raw values: the
 equivalence tests in tests/ingest/test_fast_table.py hold them to it.
@@ -18,25 +22,27 @@ equivalence tests in tests/ingest/test_fast_table.py hold them to it.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
-import openpyxl
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ingest.cells import UNCACHED, ExcelError, PercentValue
 from ingest.issues import ERROR, INFO, WARNING, Issue
+from ingest.lazy_workbook import LazyWorkbook
 from ingest.spec import Sheet, Spec, load_spec, normalise_name
 from ingest.xmlscan import SheetScan, scan_sheet_xml, sheet_members
 
+log = logging.getLogger(__name__)
 HEADER_SEARCH_ROWS = 10
 EMPTY_BLOCK_ROWS = 20
 KEY_VALUE_MAX_ROWS = 1_000
 KEY_VALUE_HEADER = ("code", "value")
-# Tables whose sheet XML is larger than this (about 2,000 loan-tape rows) take the fast path.
+# Tables whose sheet XML is larger than this (about 1,500 loan-tape rows) take the fast path.
 FAST_MIN_BYTES = 1 * 2**20
 
 
@@ -74,7 +80,7 @@ def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_00
     """Read every sheet of the spec; `fast_min_bytes` is the sheet size from which tables take the fast path."""
     spec = spec or load_spec()
     issues: list[Issue] = []
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    wb = LazyWorkbook(path)  # sheets opened with no declared size: it may lie either way
     try:
         with zipfile.ZipFile(path) as zf:
             members = sheet_members(zf)
@@ -88,7 +94,6 @@ def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_00
                         issues.append(Issue(sheet_spec.name, "", ERROR, "missing_sheet", f"The required sheet '{sheet_spec.name}' is missing."))
                     continue
                 ws = wb[title]
-                ws.reset_dimensions()  # never trust the declared <dimension>: it may lie either way
                 member = members.get(title)
                 if sheet_spec.kind == "key_value":
                     raw = _read_key_value(ws, sheet_spec, title, _scan(zf, member), issues)
@@ -119,13 +124,21 @@ def _is_fast(sheet: Sheet, xml_bytes: int, fast_min_bytes: int) -> bool:
     return sheet.kind == "table" and xml_bytes >= fast_min_bytes and all(f.type != "pct" for f in sheet.fields)
 
 
-def _read_table_fast(path, zf, member, ws, sheet: Sheet, title: str, issues: list[Issue], max_rows: int) -> RawSheet | None:
-    from ingest.fast_table import read_table_fast  # fastexcel loads a Rust library: only when needed
+def _read_table_fast(path: Path, zf: zipfile.ZipFile, member: str, ws, sheet: Sheet, title: str, issues: list[Issue], max_rows: int) -> RawSheet | None:
+    """The fast path; should fastexcel refuse a sheet openpyxl can read, the slow path reads it."""
+    import fastexcel  # a Rust library: loaded only when a large table needs it
 
-    header = find_table_header(_numbered(ws.iter_rows(max_row=HEADER_SEARCH_ROWS)), sheet, title, issues)
-    if header is None:
-        return None
-    return read_table_fast(path, zf, member, header, sheet, title, issues, max_rows)
+    from ingest.fast_table import read_table_fast
+
+    found: list[Issue] = []
+    header = find_table_header(_numbered(ws.iter_rows(max_row=HEADER_SEARCH_ROWS)), sheet, title, found)
+    try:
+        raw = read_table_fast(path, member, header, sheet, title, found, max_rows) if header else None
+    except fastexcel.FastExcelError:
+        log.warning("fastexcel could not read sheet '%s'; reading it with openpyxl", title, exc_info=True)
+        return _read_table(ws, sheet, title, _scan(zf, member), issues, max_rows)
+    issues.extend(found)
+    return raw
 
 
 # ---- tables -------------------------------------------------------------------------
@@ -140,7 +153,13 @@ def find_table_header(head: Iterable[tuple[int, tuple]], sheet: Sheet, title: st
         if len({k for k in keys if k in by_key}) >= minimum:
             return _header_columns(number, row, keys, by_key, sheet, title, issues)
     issues.append(
-        Issue(title, "A1", ERROR, "no_header", f"No header row found in the first {HEADER_SEARCH_ROWS} rows of '{title}': expected the column codes of the template ({', '.join(f.name for f in sheet.fields[:4])}, …).")
+        Issue(
+            title,
+            "A1",
+            ERROR,
+            "no_header",
+            f"No header row found in the first {HEADER_SEARCH_ROWS} rows of '{title}': expected the column codes of the template ({', '.join(f.name for f in sheet.fields[:4])}, …).",
+        )
     )
     return None
 
@@ -152,11 +171,21 @@ def _header_columns(number: int, row: tuple, keys: list[str], by_key: dict[str, 
         letter = get_column_letter(position + 1)
         name = by_key.get(key)
         if name in columns:
-            issues.append(Issue(title, f"{letter}{number}", WARNING, "duplicate_column", f"Column '{name}' appears twice; column {columns[name]} was read and column {letter} ignored."))
+            issues.append(
+                Issue(
+                    title,
+                    f"{letter}{number}",
+                    WARNING,
+                    "duplicate_column",
+                    f"Column '{name}' appears twice; column {columns[name]} was read and column {letter} ignored.",
+                )
+            )
         elif name:
             columns[name] = letter
         elif key and key not in display:
-            issues.append(Issue(title, f"{letter}{number}", WARNING, "unknown_column", f"Column '{row[position].value}' is not in the template and was ignored."))
+            issues.append(
+                Issue(title, f"{letter}{number}", WARNING, "unknown_column", f"Column '{row[position].value}' is not in the template and was ignored.")
+            )
     for f in sheet.fields:
         if f.name not in columns and f.always_required:
             issues.append(Issue(title, f"A{number}", ERROR, "missing_column", f"The required column '{f.name}' is missing from the header row of '{title}'."))
@@ -173,25 +202,25 @@ def _read_table(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[Issu
     positions = [column_index_from_string(letter) - 1 for letter in header.columns.values()]
     after_header = chain((r for r in head if r[0] > header.row), rows)
     records = ((number, [_cell_value(row, p, number, scan) for p in positions]) for number, row in after_header)
-    for number, values in data_records(records, max_rows, title, issues):
+    for number, values in data_records(records, header.row, max_rows, title, issues):
         raw.rows.append(number)
-        for column, value in zip(raw.values.values(), values):
+        for column, value in zip(raw.values.values(), values, strict=True):
             column.append(value)
     return raw
 
 
-def data_records(records: Iterable[tuple[int, list]], max_rows: int, sheet: str, issues: list[Issue]) -> Iterator[tuple[int, list]]:
+def data_records(records: Iterable[tuple[int, list]], header_row: int, max_rows: int, sheet: str, issues: list[Issue]) -> Iterator[tuple[int, list]]:
     """Skip empty records; stop at a block of 20 empty rows or at the row limit.
 
     A record is empty when none of the columns read holds anything: notes beside a table do
     not make a row, and a formula without a value does (it holds something we cannot read).
     """
-    previous = None
+    previous = header_row
     count = 0
     for number, values in records:
         if all(v is None for v in values):
             continue
-        if previous is not None and number - previous > EMPTY_BLOCK_ROWS:
+        if number - previous > EMPTY_BLOCK_ROWS:
             return
         previous = number
         count += 1
@@ -235,7 +264,9 @@ def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[
     head = list(islice(rows, HEADER_SEARCH_ROWS))
     header = _find_key_value_header(head)
     if header is None:
-        issues.append(Issue(title, "A1", ERROR, "no_header", f"No header row with 'code' and 'value' found in the first {HEADER_SEARCH_ROWS} rows of '{title}'."))
+        issues.append(
+            Issue(title, "A1", ERROR, "no_header", f"No header row with 'code' and 'value' found in the first {HEADER_SEARCH_ROWS} rows of '{title}'.")
+        )
         return None
     header_row, code_pos, value_pos = header
     code_letter = get_column_letter(code_pos + 1)
@@ -243,14 +274,22 @@ def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[
     by_key = {normalise_name(f.name): f.name for f in sheet.fields}
     after_header = chain((r for r in head if r[0] > header_row), rows)
     records = ((number, [_cell_value(row, p, number, scan) for p in (code_pos, value_pos)]) for number, row in after_header)
-    for number, (code, value) in data_records(records, KEY_VALUE_MAX_ROWS, title, issues):
+    for number, (code, value) in data_records(records, header_row, KEY_VALUE_MAX_ROWS, title, issues):
         if code is None:
             continue
         name = by_key.get(normalise_name(code))
         if name is None:
             issues.append(Issue(title, f"{code_letter}{number}", WARNING, "unknown_code", f"Code '{code}' is not in the template and was ignored."))
         elif name in raw.values:
-            issues.append(Issue(title, f"{code_letter}{number}", ERROR, "duplicate_code", f"Code '{name}' appears twice (rows {raw.field_rows[name]} and {number}); keep one."))
+            issues.append(
+                Issue(
+                    title,
+                    f"{code_letter}{number}",
+                    ERROR,
+                    "duplicate_code",
+                    f"Code '{name}' appears twice (rows {raw.field_rows[name]} and {number}); keep one.",
+                )
+            )
         else:
             raw.values[name] = [value]
             raw.field_rows[name] = number

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 _CHUNK = 8 * 2**20
 _ROOT_PREFIX = re.compile(rb"<(\w+:)?worksheet\b")
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_BOOL_TYPE = re.compile(rb' t="b"')
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 @dataclass
@@ -29,41 +31,49 @@ class SheetScan:
     bool_rows: dict[str, list[int]] = field(default_factory=dict)  # column letter -> rows of TRUE/FALSE cells
 
 
-def scan_sheet_xml(zf: zipfile.ZipFile, member: str, typed_columns: Iterable[str] = ()) -> SheetScan:
-    """Errors and uncached formulas of the whole sheet; text and boolean cells of `typed_columns`."""
-    letters = sorted(set(typed_columns))
-    scan = SheetScan(text_rows={c: [] for c in letters}, bool_rows={c: [] for c in letters})
+def scan_sheet_xml(zf: zipfile.ZipFile, member: str, text_in: Iterable[str] = (), bools_in: Iterable[str] = ()) -> SheetScan:
+    """Errors and uncached formulas of the whole sheet; text cells of the `text_in` columns, TRUE/FALSE cells of `bools_in`."""
+    scan = SheetScan(text_rows={c: [] for c in text_in}, bool_rows={c: [] for c in bools_in})
     patterns = None
     for data in _whole_rows(zf, member):
         if patterns is None:
-            patterns = _Patterns(_namespace_prefix(data), letters)
+            patterns = _Patterns(_namespace_prefix(data), list(scan.text_rows))
         for m in patterns.error.finditer(data):
-            scan.errors[patterns.cell_ref(data, m.start())] = m.group(1).decode(errors="replace")
+            if cell := patterns.tag_ref(data, m.start()):
+                scan.errors[cell] = m.group(1).decode(errors="replace")
         for m in patterns.uncached.finditer(data):
             if not _empty_text_result(patterns, data, m):
                 scan.uncached_formulas.add(patterns.cell_ref(data, m.start()))
-        if patterns.typed:
-            for m in patterns.typed.finditer(data):
-                rows = scan.bool_rows if m.group(3) == b"b" else scan.text_rows
-                rows[m.group(1).decode()].append(int(m.group(2)))
+        if patterns.text:
+            for m in patterns.text.finditer(data):
+                scan.text_rows[m.group(1).decode()].append(int(m.group(2)))
+        if scan.bool_rows:
+            for m in _BOOL_TYPE.finditer(data):
+                letter, row = _split(patterns.tag_ref(data, m.start()))
+                if letter in scan.bool_rows:
+                    scan.bool_rows[letter].append(row)
     return scan
 
 
 class _Patterns:
-    """The regexes for one sheet, with its namespace prefix (`x:` in some writers, usually none)."""
+    """The regexes for one sheet, with its namespace prefix (`x:` in some writers, usually none).
 
-    def __init__(self, prefix: bytes, typed_letters: list[str]):
+    Each starts with text that ordinary cells lack (t="e", <f), so the search skips them at
+    C speed; only the text-cell pattern must look at every cell of its columns.
+    """
+
+    def __init__(self, prefix: bytes, text_letters: list[str]):
         p = re.escape(prefix)
         formula = rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)"
         self.cell = re.compile(rb"<" + p + rb'c r="([A-Z]+\d+)"([^>]*)>')
-        # t="e" ... (a formula) <v>#N/A</v>: literal first, so the search skips ordinary cells fast
+        # t="e" ... (a formula) <v>#N/A</v>
         self.error = re.compile(rb't="e"[^>]*>(?:' + formula + rb")?<" + p + rb"v>([^<]*)</")
         # a formula followed by no value or an empty one, then the end of the cell
         self.uncached = re.compile(formula + rb"(<" + p + rb"v\s*/>|<" + p + rb"v></" + p + rb"v>)?</" + p + rb"c>")
-        self.typed = None
-        if typed_letters:
-            alternatives = "|".join(sorted(typed_letters, key=len, reverse=True)).encode()
-            self.typed = re.compile(rb"<" + p + rb'c r="(' + alternatives + rb')(\d+)"[^>]*?\st="(s|str|inlineStr|b)"')
+        self.text = None
+        if text_letters:
+            alternatives = "|".join(sorted(text_letters, key=len, reverse=True)).encode()
+            self.text = re.compile(rb"<" + p + rb'c r="(' + alternatives + rb')(\d+)"[^>]*?\st="(?:s|str|inlineStr)"')
 
     def cell_match(self, data: bytes, position: int) -> re.Match | None:
         """The opening tag of the cell that holds `position`."""
@@ -78,6 +88,16 @@ class _Patterns:
     def cell_ref(self, data: bytes, position: int) -> str:
         m = self.cell_match(data, position)
         return m.group(1).decode() if m else ""
+
+    def tag_ref(self, data: bytes, position: int) -> str:
+        """The cell whose opening tag holds `position` (not a text or formula that happens to read t="e")."""
+        m = self.cell_match(data, position)
+        return m.group(1).decode() if m and position < m.end() else ""
+
+
+def _split(cell: str) -> tuple[str, int]:
+    m = _CELL_REF.fullmatch(cell)
+    return (m.group(1), int(m.group(2))) if m else ("", 0)
 
 
 def _empty_text_result(patterns: _Patterns, data: bytes, m: re.Match) -> bool:
@@ -115,16 +135,8 @@ def sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     """Map each sheet title to its XML member, from workbook.xml and its relationships."""
     workbook = zf.read("xl/workbook.xml")
     rels = zf.read("xl/_rels/workbook.xml.rels")
-    targets = {
-        rid.decode(): target.decode()
-        for rid, target in re.findall(rb'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)
-    }
-    targets.update(
-        {
-            rid.decode(): target.decode()
-            for target, rid in re.findall(rb'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)
-        }
-    )
+    targets = {rid.decode(): target.decode() for rid, target in re.findall(rb'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
+    targets.update({rid.decode(): target.decode() for target, rid in re.findall(rb'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
     members = {}
     for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
         name = re.search(rb'name="([^"]*)"', tag)
@@ -138,6 +150,4 @@ def sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
-    )
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
