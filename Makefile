@@ -17,6 +17,7 @@ demo: $(BIN)/smartdd
 
 test: $(BIN)/smartdd
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/smartdd

@@ -24,7 +24,15 @@ def _min_rows(sheets, spec: Spec) -> list[Issue]:
     for sheet in spec.sheets:
         typed = sheets.get(sheet.name)
         if typed is not None and len(typed.frame) < sheet.min_rows:
-            issues.append(Issue(typed.raw.title, "", ERROR, "min_rows", f"Sheet '{typed.raw.title}' needs at least {sheet.min_rows} row(s) below the header; it has {len(typed.frame)}."))
+            issues.append(
+                Issue(
+                    typed.raw.title,
+                    "",
+                    ERROR,
+                    "min_rows",
+                    f"Sheet '{typed.raw.title}' needs at least {sheet.min_rows} row(s) below the header; it has {len(typed.frame)}.",
+                )
+            )
     return issues
 
 
@@ -46,7 +54,15 @@ def _period_end_is_quarter_end(sheets) -> list[Issue]:
     if period_end is None or (period_end.month, period_end.day) in QUARTER_ENDS:
         return []
     cover = sheets["Cover"].raw
-    return [Issue(cover.title, cover.cell("period_end"), ERROR, "period_end:quarter_end", f"period_end must be a calendar quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec). Found: {period_end:%Y-%m-%d}.")]
+    return [
+        Issue(
+            cover.title,
+            cover.cell("period_end"),
+            ERROR,
+            "period_end:quarter_end",
+            f"period_end must be a calendar quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec). Found: {period_end:%Y-%m-%d}.",
+        )
+    ]
 
 
 def _portfolio_consistency(sheets) -> list[Issue]:
@@ -56,10 +72,26 @@ def _portfolio_consistency(sheets) -> list[Issue]:
     issues = []
     borrowers, officers = _value(sheets, "Portfolio", "active_borrowers"), _value(sheets, "Portfolio", "loan_officers")
     if borrowers and officers == 0:
-        issues.append(Issue(raw.title, raw.cell("loan_officers"), ERROR, "loan_officers:positive", f"loan_officers must be more than 0 when there are active borrowers ({borrowers:,})."))
+        issues.append(
+            Issue(
+                raw.title,
+                raw.cell("loan_officers"),
+                ERROR,
+                "loan_officers:positive",
+                f"loan_officers must be more than 0 when there are active borrowers ({borrowers:,}).",
+            )
+        )
     loans, amount = _value(sheets, "Portfolio", "loans_disbursed_period"), _value(sheets, "Portfolio", "amount_disbursed_period")
     if loans == 0 and amount:
-        issues.append(Issue(raw.title, raw.cell("amount_disbursed_period"), ERROR, "amount_disbursed_period:zero", f"amount_disbursed_period must be 0 when loans_disbursed_period is 0. Found: {amount:,.0f}."))
+        issues.append(
+            Issue(
+                raw.title,
+                raw.cell("amount_disbursed_period"),
+                ERROR,
+                "amount_disbursed_period:zero",
+                f"amount_disbursed_period must be 0 when loans_disbursed_period is 0. Found: {amount:,.0f}.",
+            )
+        )
     return issues
 
 
@@ -70,7 +102,13 @@ def _bullet_single_installment(sheets) -> list[Issue]:
     frame = typed.frame
     wrong = frame[(frame["repayment_frequency"] == "bullet") & (frame["installments"] != 1)]
     return [
-        Issue(typed.raw.title, f"{typed.raw.columns.get('installments', '')}{row['_row']}", ERROR, "installments:bullet", f"A bullet loan is repaid at once: installments must be 1. Found: {row['installments']}.")
+        Issue(
+            typed.raw.title,
+            f"{typed.raw.columns.get('installments', '')}{row['_row']}",
+            ERROR,
+            "installments:bullet",
+            f"A bullet loan is repaid at once: installments must be 1. Found: {row['installments']}.",
+        )
         for row in _records(wrong)
     ]
 
@@ -83,7 +121,15 @@ def _products_sum_to_portfolio(sheets) -> list[Issue]:
     if abs(total - glp) <= PRODUCTS_TOLERANCE * glp:
         return []
     raw = sheets["Products"].raw
-    return [Issue(raw.title, "", WARNING, "outstanding_portfolio:sum", f"The products' outstanding_portfolio adds up to {total:,.0f}, but Portfolio.gross_loan_portfolio is {glp:,.0f} (more than 2 % apart).")]
+    return [
+        Issue(
+            raw.title,
+            "",
+            WARNING,
+            "outstanding_portfolio:sum",
+            f"The products' outstanding_portfolio adds up to {total:,.0f}, but Portfolio.gross_loan_portfolio is {glp:,.0f} (more than 2 % apart).",
+        )
+    ]
 
 
 def _cp_answers(sheets) -> list[Issue]:
@@ -104,9 +150,25 @@ def _cp_answers(sheets) -> list[Issue]:
             continue
         code, response, cell_row = row["indicator_code"], row["response"], row["_row"]
         if response == "N/A" and not indicator.na_allowed:
-            issues.append(Issue(raw.title, f"{col('response', '')}{cell_row}", ERROR, "response:na_not_allowed", f"{code} cannot be answered N/A: answer Yes, Partially or No."))
+            issues.append(
+                Issue(
+                    raw.title,
+                    f"{col('response', '')}{cell_row}",
+                    ERROR,
+                    "response:na_not_allowed",
+                    f"{code} cannot be answered N/A: answer Yes, Partially or No.",
+                )
+            )
         if response in ("Yes", "Partially") and row["evidence"] is None:
-            issues.append(Issue(raw.title, f"{col('evidence', '')}{cell_row}", WARNING, "evidence:missing", f"{code} is answered {response} without evidence: it is scored as Partially. Name the document or policy."))
+            issues.append(
+                Issue(
+                    raw.title,
+                    f"{col('evidence', '')}{cell_row}",
+                    WARNING,
+                    "evidence:missing",
+                    f"{code} is answered {response} without evidence: it is scored as Partially. Name the document or policy.",
+                )
+            )
     return issues
 
 

@@ -46,7 +46,9 @@ def field_expectations(sheet: Sheet, f: Field) -> list[dict]:
     if f.values:
         out.append(_exp("expect_column_values_to_be_in_set", f, f"{f.name} must be one of {', '.join(f.values)}.", column=f.name, value_set=list(f.values)))
     if f.pattern:
-        out.append(_exp("expect_column_values_to_match_regex", f, f"{f.name} does not have the expected form ({f.description}).", column=f.name, regex=f.pattern))
+        out.append(
+            _exp("expect_column_values_to_match_regex", f, f"{f.name} does not have the expected form ({f.description}).", column=f.name, regex=f.pattern)
+        )
     if f.unique:
         out.append(_exp("expect_column_values_to_be_unique", f, f"{f.name} must be unique: this value appears more than once.", column=f.name))
     for bound, relation in ((f.le, "≤"), (f.ge, "≥")):

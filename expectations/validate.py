@@ -53,13 +53,37 @@ def _cross_sheet_expectations(name: str, sheets: dict[str, TypedSheet]) -> list[
     if name == "Loan_Tape":
         if "Products" in sheets:
             codes = sorted(sheets["Products"].frame["product_code"].dropna().unique().tolist())
-            out.append(_meta("expect_column_values_to_be_in_set", "product_code", "product_code must be one of the codes of the Products sheet.", column="product_code", value_set=codes))
+            out.append(
+                _meta(
+                    "expect_column_values_to_be_in_set",
+                    "product_code",
+                    "product_code must be one of the codes of the Products sheet.",
+                    column="product_code",
+                    value_set=codes,
+                )
+            )
         period_end = _period_end(sheets)
         if period_end is not None:
-            out.append(_meta("expect_column_values_to_be_between", "disbursement_date", f"disbursement_date must not be after the period end ({period_end:%Y-%m-%d}).", column="disbursement_date", max_value=pd.Timestamp(period_end).isoformat()))
+            out.append(
+                _meta(
+                    "expect_column_values_to_be_between",
+                    "disbursement_date",
+                    f"disbursement_date must not be after the period end ({period_end:%Y-%m-%d}).",
+                    column="disbursement_date",
+                    max_value=pd.Timestamp(period_end).isoformat(),
+                )
+            )
     if name == "CP_Assessment":
         codes = [i.code for i in load_catalogue()]
-        out.append(_meta("expect_column_values_to_be_in_set", "indicator_code", "indicator_code is not an indicator of this template version.", column="indicator_code", value_set=codes))
+        out.append(
+            _meta(
+                "expect_column_values_to_be_in_set",
+                "indicator_code",
+                "indicator_code is not an indicator of this template version.",
+                column="indicator_code",
+                value_set=codes,
+            )
+        )
     return out
 
 
@@ -100,7 +124,9 @@ def _run_suite(typed: TypedSheet, expectations: list[dict]) -> list[Issue]:
     batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(typed)})
     suite = gx.ExpectationSuite(name=typed.name, expectations=expectations)
     # SUMMARY keeps only the first rows that failed: a broken column of 500,000 rows stays small.
-    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ["_row"], "partial_unexpected_count": MAX_ISSUES_PER_RULE})
+    result = batch.validate(
+        suite, result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ["_row"], "partial_unexpected_count": MAX_ISSUES_PER_RULE}
+    )
     issues = []
     for outcome in result.results:
         if outcome.success:
@@ -128,7 +154,9 @@ def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: 
         shown = "" if sheet_field.pii or value is None or pd.isna(value) else f" Found: {_show(value)}."
         issues.append(Issue(raw.title, cell, meta.get("severity", "error"), rule, meta["message"] + shown))
     if total > len(failures):
-        issues.append(Issue(raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({total - len(failures):,} more rows like this not listed.)"))
+        issues.append(
+            Issue(raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({total - len(failures):,} more rows like this not listed.)")
+        )
     return issues
 
 

@@ -109,7 +109,7 @@ def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_00
 
 
 def _report_unknown_sheets(titles: dict[str, str], spec: Spec, issues: list[Issue]) -> None:
-    known = {normalise_name(s.name) for s in spec.sheets}
+    known = {normalise_name(s.name) for s in spec.sheets} | {normalise_name(spec.instructions_sheet)}
     for key, title in titles.items():
         if key not in known:
             issues.append(Issue(title, "", INFO, "unknown_sheet", f"Sheet '{title}' is not part of the template and was ignored."))

@@ -105,6 +105,7 @@ class Spec:
     template_version: str
     sheets: tuple[Sheet, ...]
     synonyms: dict = field(default_factory=dict)
+    instructions_sheet: str = "README"
 
     def sheet(self, name: str) -> Sheet:
         for s in self.sheets:
@@ -140,6 +141,7 @@ def load_spec(path: Path = SPEC_PATH) -> Spec:
         template_version=data["template_version"],
         sheets=tuple(sheets),
         synonyms=data.get("synonyms", {}),
+        instructions_sheet=data.get("instructions_sheet", "README"),
     )
 
 

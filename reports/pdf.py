@@ -40,12 +40,21 @@ def write_pdf_scorecard(context: dict, path: Path) -> Path:
         "Principles",
         ["Principle", "Self-assessment", "Metrics", "Score", "Previous", "Peer pct"],
         [
-            [f"{p['principle_code']} {p['principle_name']}", *(fmt(p[k], "{:.0f}") for k in ("indicator_score", "metric_score", "score", "previous_score", "peer_percentile"))]
+            [
+                f"{p['principle_code']} {p['principle_name']}",
+                *(fmt(p[k], "{:.0f}") for k in ("indicator_score", "metric_score", "score", "previous_score", "peer_percentile")),
+            ]
             for p in context["principles"]
         ],
         [80, 24, 18, 16, 18, 18],
     )
-    _table(pdf, "Red flags", ["Severity", "Flag", "Detail"], [[f["severity"], f["flag_code"], f["detail"]] for f in context["flags"]] or [["-", "none", ""]], [20, 52, 102])
+    _table(
+        pdf,
+        "Red flags",
+        ["Severity", "Flag", "Detail"],
+        [[f["severity"], f["flag_code"], f["detail"]] for f in context["flags"]] or [["-", "none", ""]],
+        [20, 52, 102],
+    )
     _table(
         pdf,
         "Pricing",

@@ -58,10 +58,7 @@ def periods_per_year(frequency: str, term_days: int | None) -> float:
             raise ValueError("A bullet loan needs a positive term in days (term_days).")
         return 365.0 / term_days
     if frequency not in _PERIODS_PER_YEAR:
-        raise ValueError(
-            f"Unknown repayment frequency {frequency!r}; expected weekly, "
-            "fortnightly, monthly or bullet."
-        )
+        raise ValueError(f"Unknown repayment frequency {frequency!r}; expected weekly, fortnightly, monthly or bullet.")
     return _PERIODS_PER_YEAR[frequency]
 
 
@@ -79,9 +76,7 @@ def client_cash_flows(terms: ProductTerms) -> list[float]:
 
     rate_period = terms.rate_period.strip().lower()
     if rate_period not in ("month", "year"):
-        raise ValueError(
-            f"Unknown rate period {terms.rate_period!r}; expected month or year."
-        )
+        raise ValueError(f"Unknown rate period {terms.rate_period!r}; expected month or year.")
     nominal = (terms.nominal_rate_pct or 0) / 100
     rate = nominal * 12 / n if rate_period == "month" else nominal / n
 
@@ -91,9 +86,7 @@ def client_cash_flows(terms: ProductTerms) -> list[float]:
     elif method == "declining":
         schedule = _annuity_schedule(loan, n_inst, rate)
     else:
-        raise ValueError(
-            f"Unknown interest method {terms.interest_method!r}; expected flat or declining."
-        )
+        raise ValueError(f"Unknown interest method {terms.interest_method!r}; expected flat or declining.")
 
     deposit = loan * (terms.compulsory_savings_pct or 0) / 100
     upfront = loan * ((terms.upfront_fee_pct or 0) + (terms.insurance_pct or 0)) / 100
@@ -104,9 +97,7 @@ def client_cash_flows(terms: ProductTerms) -> list[float]:
     return flows
 
 
-def _annuity_schedule(
-    loan: float, n_inst: int, rate: float
-) -> list[tuple[float, float]]:
+def _annuity_schedule(loan: float, n_inst: int, rate: float) -> list[tuple[float, float]]:
     """(principal, interest) per period for equal installments on the declining balance."""
     if rate == 0:
         return [(loan / n_inst, 0.0)] * n_inst
@@ -164,6 +155,4 @@ def price_product(terms: ProductTerms) -> Pricing:
     r = periodic_irr(client_cash_flows(terms))
     if r is None:
         return Pricing(None, None, None)
-    return Pricing(
-        periodic_rate=r, apr_pct=100 * r * n, eir_pct=100 * ((1 + r) ** n - 1)
-    )
+    return Pricing(periodic_rate=r, apr_pct=100 * r * n, eir_pct=100 * ((1 + r) ** n - 1))

@@ -46,7 +46,9 @@ LEDGER_SCHEMA = pa.schema(
         ("language", pa.string()),
     ]
 )
-ISSUES_SCHEMA = pa.schema([("submission_id", pa.string()), ("sheet", pa.string()), ("cell", pa.string()), ("severity", pa.string()), ("rule", pa.string()), ("message", pa.string())])
+ISSUES_SCHEMA = pa.schema(
+    [("submission_id", pa.string()), ("sheet", pa.string()), ("cell", pa.string()), ("severity", pa.string()), ("rule", pa.string()), ("message", pa.string())]
+)
 
 
 @dataclass
@@ -110,7 +112,11 @@ def process_submission(received: ReceivedFile, settings: Settings) -> Submission
             write_submission(settings.raw, record.submission_id, {name: typed.frame for name, typed in sheets.items()}, _provenance(sheets))
     except Exception as crash:  # storing failed: the file is rejected, still accounted for
         _log_crash("storing", record, crash)
-        issues.append(Issue("", "", ERROR, "not_stored", f"The file could not be stored ({type(crash).__name__}); it is kept in the archive. Please contact the investor."))
+        issues.append(
+            Issue(
+                "", "", ERROR, "not_stored", f"The file could not be stored ({type(crash).__name__}); it is kept in the archive. Please contact the investor."
+            )
+        )
         _settle(record, issues)
     _write_ledger(settings, record, issues)
     if issues:
@@ -137,7 +143,15 @@ def _read_and_validate(received: ReceivedFile, settings: Settings, record: Submi
         issues.append(Issue("", "", ERROR, "unreadable_file", rejected.reason))
     except Exception as crash:  # a reader bug must not stop the batch; the file stays accounted for
         _log_crash("reading", record, crash)
-        issues.append(Issue("", "", ERROR, "unreadable_file", f"The file could not be read ({type(crash).__name__}). It is kept in the archive; the pipeline log has the technical details."))
+        issues.append(
+            Issue(
+                "",
+                "",
+                ERROR,
+                "unreadable_file",
+                f"The file could not be read ({type(crash).__name__}). It is kept in the archive; the pipeline log has the technical details.",
+            )
+        )
     return sheets, issues
 
 

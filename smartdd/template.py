@@ -20,7 +20,7 @@ from ingest.spec import Field, Sheet, load_catalogue, load_spec
 
 KEY_VALUE_HEADER = ("code", "description", "value", "comment")
 VALUE_COLUMN = KEY_VALUE_HEADER.index("value") + 1
-README_SHEET = "README"
+README_SHEET = load_spec().instructions_sheet
 
 # What the investee picks in the drop-downs, by canonical value. Every label is an
 # accepted spelling in the spec's `synonyms`, so the reader maps it back.
@@ -213,6 +213,9 @@ def _write_table_sheet(ws: Worksheet, sheet: Sheet, lang: str) -> None:
             continue  # a pre-filled display column: nothing to validate
         free_text = field.type == "text" and not field.pattern
         ws.column_dimensions[letter].width = max(30 if free_text else 14, len(name) + 4)
+        if field.type == "text":
+            # Text format: Excel would turn a typed id like 000123 into the number 123.
+            ws.column_dimensions[letter].number_format = "@"
         header = ws.cell(row=1, column=col)
         header.comment = Comment(_described(field, lang), "smartdd", width=320, height=110)
         if _has_choices(field):

@@ -45,7 +45,16 @@ def dbt_env(settings: Settings, build_file: Path) -> dict[str, str]:
 def run_dbt(settings: Settings, build_file: Path, *args: str) -> subprocess.CompletedProcess:
     """Run one dbt command on the project, its target and logs kept in the home's work folder."""
     dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--target-path", str(settings.work / "dbt_target"), "--log-path", str(settings.work / "dbt_logs")]
+    command = [
+        str(dbt),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(settings.work / "dbt_target"),
+        "--log-path",
+        str(settings.work / "dbt_logs"),
+    ]
     return subprocess.run(command, env=dbt_env(settings, build_file), capture_output=True, text=True, timeout=DBT_TIMEOUT_S, cwd=DBT_PROJECT_DIR)
 
 

@@ -115,7 +115,12 @@ def test_invalid_and_hostile_workbooks_are_rejected_into_quarantine(pipeline_run
     assert len(invalid) == 1, rejected
     quarantined = sorted(p.name.rsplit("__", 1)[0] for p in settings.quarantine.iterdir())
     assert quarantined == sorted(Path(name).stem for name in rejected)
-    issues = _sql(settings, "select i.sheet, i.cell, i.message from marts.validation_issues i join marts.submissions s using (submission_id) where s.file_name = ? and i.severity = 'error'".replace("?", f"'{invalid[0]}'"))
+    issues = _sql(
+        settings,
+        "select i.sheet, i.cell, i.message from marts.validation_issues i join marts.submissions s using (submission_id) where s.file_name = ? and i.severity = 'error'".replace(
+            "?", f"'{invalid[0]}'"
+        ),
+    )
     assert issues and all(message for _, _, message in issues)
     assert any(cell for _, cell, _ in issues), "errors must point to a cell"
     assert list(settings.feedback.glob(f"{Path(invalid[0]).stem}__*_feedback.xlsx"))
@@ -223,7 +228,7 @@ def _texts_in_warehouse(path: Path) -> str:
         chunks = []
         for schema, table in tables:
             columns = [c[0] for c in con.sql(f'describe "{schema}"."{table}"').fetchall()]
-            cast = " || '|' || ".join(f'coalesce(cast("{c}" as varchar), \'\')' for c in columns)
+            cast = " || '|' || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
             chunks += [r[0] for r in con.sql(f'select {cast} from "{schema}"."{table}"').fetchall()]
     return "\n".join(chunks)
 
@@ -232,7 +237,7 @@ def _texts_in_parquet(path: Path) -> str:
     columns = [c[0] for c in duckdb.sql(f"describe select * from read_parquet('{path}')").fetchall()]
     if not columns:
         return ""
-    cast = " || '|' || ".join(f'coalesce(cast("{c}" as varchar), \'\')' for c in columns)
+    cast = " || '|' || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
     return "\n".join(r[0] for r in duckdb.sql(f"select {cast} from read_parquet('{path}')").fetchall())
 
 

@@ -182,9 +182,7 @@ def test_zero_rate_no_fee_is_free(method):
 
 
 def test_missing_percentages_count_as_zero():
-    assert price_product(
-        terms(upfront_fee_pct=None, tax_on_interest_pct=None)
-    ) == price_product(terms())
+    assert price_product(terms(upfront_fee_pct=None, tax_on_interest_pct=None)) == price_product(terms())
 
 
 # --- solver edge cases ----------------------------------------------------------
