@@ -43,10 +43,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def _value(sheets, sheet: str, field: str):
     typed = sheets.get(sheet)
-    if typed is None:
-        return None
-    value = typed.frame[field].iloc[0]
-    return None if value is None or pd.isna(value) else value
+    return None if typed is None else typed.value(field)
 
 
 def _period_end_is_quarter_end(sheets) -> list[Issue]:

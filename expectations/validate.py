@@ -62,7 +62,7 @@ def _cross_sheet_expectations(name: str, sheets: dict[str, TypedSheet]) -> list[
                     value_set=codes,
                 )
             )
-        period_end = _period_end(sheets)
+        period_end = sheets["Cover"].value("period_end") if "Cover" in sheets else None
         if period_end is not None:
             out.append(
                 _meta(
@@ -89,14 +89,6 @@ def _cross_sheet_expectations(name: str, sheets: dict[str, TypedSheet]) -> list[
 
 def _meta(kind: str, field: str, message: str, **kwargs) -> dict:
     return {"type": kind, "kwargs": kwargs, "meta": {"field": field, "severity": "error", "message": message}}
-
-
-def _period_end(sheets: dict[str, TypedSheet]):
-    cover = sheets.get("Cover")
-    if cover is None:
-        return None
-    value = cover.frame["period_end"].iloc[0]
-    return None if value is None or pd.isna(value) else value
 
 
 def _gx_frame(typed: TypedSheet) -> pd.DataFrame:

@@ -41,14 +41,6 @@ class ReceivedFile:
         return self.sha256[:16]
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def archive_file(path: Path, archive_dir: Path, name: str | None = None) -> ReceivedFile:
     """Copy `path` into the archive (once per content) and return its receipt.
 

@@ -49,6 +49,11 @@ class TypedSheet:
     frame: pd.DataFrame  # typed columns named after the spec fields; tables also have `_row`
     raw: RawSheet
 
+    def value(self, field: str):
+        """A key-value sheet's field, None when blank."""
+        value = self.frame[field].iloc[0]
+        return None if value is None or pd.isna(value) else value
+
     def __getstate__(self) -> dict:
         table = pa.Table.from_pandas(self.frame, preserve_index=False)
         sink = pa.BufferOutputStream()

@@ -175,10 +175,10 @@ def _identify(record: SubmissionRecord, sheets: dict[str, TypedSheet]) -> None:
     cover = sheets.get("Cover")
     if cover is None:
         return
-    row = cover.frame.iloc[0]
-    record.investee_id = None if pd.isna(row["investee_id"]) else str(row["investee_id"])
-    record.period_end = None if pd.isna(row["period_end"]) else row["period_end"]
-    record.language = "en" if pd.isna(row["language"]) else str(row["language"])
+    investee_id, language = cover.value("investee_id"), cover.value("language")
+    record.investee_id = None if investee_id is None else str(investee_id)
+    record.period_end = cover.value("period_end")
+    record.language = str(language or "en")
 
 
 def _reason(errors: list[Issue]) -> str:
