@@ -28,11 +28,12 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.rawzone import write_schema_folder, write_submission  # noqa: E402
-from ingest.spec import load_spec  # noqa: E402
+from smartdd.ingest.rawzone import write_schema_folder, write_submission  # noqa: E402
+
 from smartdd.config import Settings  # noqa: E402
-from smartdd.submission import ISSUES_SCHEMA, LEDGER_SCHEMA  # noqa: E402
-from smartdd.warehouse import run_dbt  # noqa: E402
+from smartdd.pipeline.warehouse import run_dbt  # noqa: E402
+from smartdd.records import ISSUES_SCHEMA, LEDGER_SCHEMA  # noqa: E402
+from smartdd.spec import load_spec  # noqa: E402
 
 # country: (currency, fx per USD, typical loan in local currency)
 COUNTRIES = {

@@ -12,7 +12,7 @@ resident memory (its own, or that of a child it waited for, whichever is larger)
 
   baseline  pandas.read_excel(path, sheet_name="Loan_Tape", engine="openpyxl")
   smartdd   run_isolated(read_typed_workbook) → pseudonymise → write_submission: what
-            smartdd.submission.process_submission does with a workbook, minus validation
+            smartdd.pipeline.workbook.process_submission does with a workbook, minus validation
 
 The speed-up is the baseline's median time over smartdd's, measured in the same run.
 """
@@ -122,11 +122,11 @@ def _baseline():
 
 def _smartdd():
     import pandas as pd
+    from smartdd.ingest.pseudonymise import pseudonymise
+    from smartdd.ingest.rawzone import write_submission
+    from smartdd.ingest.safety import SafetyLimits, run_isolated
 
-    from ingest.pseudonymise import pseudonymise
-    from ingest.rawzone import write_submission
-    from ingest.safety import SafetyLimits, run_isolated
-    from smartdd.submission import read_typed_workbook
+    from smartdd.pipeline.workbook import read_typed_workbook
 
     # Twenty rows of column letters in the pipeline; nothing to measure.
     provenance = pd.DataFrame({"sheet": [], "field": [], "column_letter": [], "row_number": pd.array([], dtype="Int64")})

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+from smartdd.ingest.coerce import TypedSheet
 
-from ingest.coerce import TypedSheet
-from ingest.issues import ERROR, WARNING, Issue
-from ingest.spec import Spec, load_catalogue
+from smartdd.records import ERROR, WARNING, Issue
+from smartdd.spec import Spec, load_catalogue
 
 QUARTER_ENDS = {(3, 31), (6, 30), (9, 30), (12, 31)}
 PRODUCTS_TOLERANCE = 0.02

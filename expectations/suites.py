@@ -1,7 +1,7 @@
 """Great Expectations suites, derived from the submission spec and kept in the repo as JSON.
 
 `build_suite(sheet)` turns each field's rules into expectations; `suites/<sheet>.json` are
-the reviewed copies (`python -m expectations.suites` rewrites them, a test keeps them in
+the reviewed copies (`python -m smartdd.expectations.suites` rewrites them, a test keeps them in
 step). Every expectation's `meta` carries the field and a message template, so a failure
 becomes a sentence about a cell.
 """
@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from ingest.spec import Field, Sheet, Spec, load_spec
+from smartdd.spec import Field, Sheet, Spec, load_spec
 
 SUITES_DIR = Path(__file__).with_name("suites")
 

@@ -11,12 +11,12 @@ import os
 from functools import cache
 
 import pandas as pd
+from smartdd.expectations.rules import business_rules
+from smartdd.expectations.suites import load_suite
+from smartdd.ingest.coerce import TypedSheet
 
-from expectations.rules import business_rules
-from expectations.suites import load_suite
-from ingest.coerce import TypedSheet
-from ingest.issues import Issue
-from ingest.spec import Spec, load_catalogue, load_spec
+from smartdd.records import Issue
+from smartdd.spec import Spec, load_catalogue, load_spec
 
 MAX_ISSUES_PER_RULE = 50  # a broken column of 500,000 rows needs a summary, not 500,000 lines
 

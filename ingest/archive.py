@@ -11,34 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class ReceivedFile:
-    path: Path  # the file in the landing folder
-    sha256: str
-    size: int
-    received_at: dt.datetime  # UTC
-    archived_path: Path
-    first_name: str = ""  # the name this content first arrived under
-    name: str = ""  # the name it arrived under now (relative to the landing folder)
-
-    @property
-    def is_duplicate(self) -> bool:
-        """The same bytes arrived earlier under another name: account for it, don't process twice."""
-        return bool(self.first_name) and self.first_name != self.file_name
-
-    @property
-    def file_name(self) -> str:
-        return self.name or self.path.name
-
-    @property
-    def submission_id(self) -> str:
-        if self.is_duplicate:
-            return hashlib.sha256(f"{self.sha256}/{self.file_name}".encode()).hexdigest()[:16]
-        return self.sha256[:16]
+from smartdd.records import ReceivedFile
+from smartdd.storage import write_text_atomic
 
 
 def archive_file(path: Path, archive_dir: Path, name: str | None = None) -> ReceivedFile:
@@ -64,7 +40,7 @@ def archive_file(path: Path, archive_dir: Path, name: str | None = None) -> Rece
     if name not in names:
         names.append(name)
     meta["size"] = stored.stat().st_size
-    _write_json(receipt, meta)
+    write_text_atomic(receipt, json.dumps(meta, indent=2, sort_keys=True))
     return ReceivedFile(
         path=path,
         sha256=sha,
@@ -83,9 +59,3 @@ def _copy_and_hash(source: Path, target: Path) -> str:
             digest.update(chunk)
             dst.write(chunk)
     return digest.hexdigest()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-    os.replace(tmp, path)

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from smartdd.ingest.cells import ExcelError, PercentValue, UncachedFormula
+from smartdd.ingest.sheets import RawSheet
 
-from ingest.cells import ExcelError, PercentValue, UncachedFormula
-from ingest.issues import ERROR, WARNING, Issue
-from ingest.reader import RawSheet
-from ingest.spec import Field, Spec, load_spec
+from smartdd.records import ERROR, WARNING, Issue
+from smartdd.spec import Field, Spec, load_spec
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")

@@ -32,12 +32,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl.utils import column_index_from_string
+from smartdd.ingest.cells import UNCACHED, ExcelError
+from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, TableHeader, too_many_rows
+from smartdd.ingest.xmlscan import SheetScan, scan_sheet_xml
 
-from ingest.cells import UNCACHED, ExcelError
-from ingest.issues import Issue
-from ingest.reader import EMPTY_BLOCK_ROWS, RawSheet, TableHeader, too_many_rows
-from ingest.spec import Sheet
-from ingest.xmlscan import SheetScan, scan_sheet_xml
+from smartdd.records import Issue
+from smartdd.spec import Sheet
 
 FLOAT_TYPES = ("number", "int")
 _RENDERED_DATE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.spec import REPO_ROOT, Sheet
+from smartdd.paths import REPO_ROOT
+from smartdd.spec import Sheet
 
 KEY_ENV = "SMARTDD_HMAC_KEY"
 KEY_FILE_ENV = "SMARTDD_HMAC_KEY_FILE"

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.spec import Sheet, Spec, load_spec
+from smartdd.spec import Sheet, Spec, load_spec
 
 _ARROW_TYPES = {
     "text": pa.string(),

@@ -24,56 +24,25 @@ from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
+from smartdd.ingest.cells import UNCACHED, ExcelError, PercentValue
+from smartdd.ingest.lazy_workbook import LazyWorkbook
+from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, RawWorkbook, TableHeader, too_many_rows
+from smartdd.ingest.xmlscan import SheetScan, scan_sheet_xml, sheet_members
 
-from ingest.cells import UNCACHED, ExcelError, PercentValue
-from ingest.issues import ERROR, INFO, WARNING, Issue
-from ingest.lazy_workbook import LazyWorkbook
-from ingest.spec import Sheet, Spec, load_spec, normalise_name
-from ingest.xmlscan import SheetScan, scan_sheet_xml, sheet_members
+from smartdd.records import ERROR, INFO, WARNING, Issue
+from smartdd.spec import Sheet, Spec, load_spec, normalise_name
 
 log = logging.getLogger(__name__)
 HEADER_SEARCH_ROWS = 10
-EMPTY_BLOCK_ROWS = 20
 KEY_VALUE_MAX_ROWS = 1_000
 KEY_VALUE_HEADER = ("code", "value")
 # Tables whose sheet XML is larger than this (about 1,500 loan-tape rows) take the fast path.
 FAST_MIN_BYTES = 1 * 2**20
-
-
-@dataclass
-class RawSheet:
-    """One sheet's values as read: a column of raw cell values per field, plus row numbers."""
-
-    spec: Sheet
-    title: str  # the sheet's name in the workbook
-    columns: dict[str, str]  # field -> column letter (tables) or the value column (key-value)
-    values: dict[str, Sequence] = field(default_factory=dict)  # field -> raw values (list, or numpy array from the fast path)
-    rows: Sequence[int] = field(default_factory=list)  # tables: the row of each record
-    field_rows: dict[str, int] = field(default_factory=dict)  # key-value: the row of each field
-
-    def cell(self, field_name: str, index: int = 0) -> str:
-        if self.spec.kind == "key_value":
-            row = self.field_rows.get(field_name)
-            return f"{self.columns['value']}{row}" if row else ""
-        return f"{self.columns.get(field_name, '')}{self.rows[index]}"
-
-
-@dataclass
-class RawWorkbook:
-    sheets: dict[str, RawSheet]
-    issues: list[Issue]
-
-
-@dataclass(frozen=True)
-class TableHeader:
-    row: int  # the header's row number
-    columns: dict[str, str]  # field -> column letter, in sheet order
 
 
 def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_000, fast_min_bytes: int = FAST_MIN_BYTES) -> RawWorkbook:
@@ -127,8 +96,7 @@ def _is_fast(sheet: Sheet, xml_bytes: int, fast_min_bytes: int) -> bool:
 def _read_table_fast(path: Path, zf: zipfile.ZipFile, member: str, ws, sheet: Sheet, title: str, issues: list[Issue], max_rows: int) -> RawSheet | None:
     """The fast path; should fastexcel refuse a sheet openpyxl can read, the slow path reads it."""
     import fastexcel  # a Rust library: loaded only when a large table needs it
-
-    from ingest.fast_table import read_table_fast
+    from smartdd.ingest.fast_table import read_table_fast
 
     found: list[Issue] = []
     header = find_table_header(_numbered(ws.iter_rows(max_row=HEADER_SEARCH_ROWS)), sheet, title, found)
@@ -228,10 +196,6 @@ def data_records(records: Iterable[tuple[int, list]], header_row: int, max_rows:
             issues.append(too_many_rows(sheet, max_rows))
             return
         yield number, values
-
-
-def too_many_rows(sheet: str, max_rows: int) -> Issue:
-    return Issue(sheet, "", ERROR, "too_many_rows", f"Sheet '{sheet}' has more than {max_rows:,} rows, the limit for one submission.")
 
 
 def _cell_value(row: tuple, position: int, row_number: int, scan: SheetScan):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.data import load_report_data
-from reports.excel import write_excel_scorecard
-from reports.html import investee_context, write_html_reports
-from reports.pdf import write_pdf_scorecard
+from smartdd.reports.data import load_report_data
+from smartdd.reports.excel import write_excel_scorecard
+from smartdd.reports.html import investee_context, write_html_reports
+from smartdd.reports.pdf import write_pdf_scorecard
 
 
 def write_reports(warehouse: Path, out_dir: Path) -> list[Path]:

@@ -8,18 +8,12 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from smartdd.reports.data import ReportData
 
-from reports.data import ReportData
+from smartdd.safe_text import keep_as_text
+from smartdd.storage import atomic_path
 
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
-
-
-def keep_as_text(cells) -> None:
-    """openpyxl stores a string starting with '=' as a formula; values that came from investees'
-    workbooks must stay text (formula injection)."""
-    for cell in cells:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
 
 
 def write_excel_scorecard(data: ReportData, path: Path) -> Path:
@@ -35,10 +29,8 @@ def write_excel_scorecard(data: ReportData, path: Path) -> Path:
         ("Submissions", data.submissions),
     ):
         _sheet(wb, title, frame)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    wb.save(tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from reports.data import ReportData
-from reports.format import METRICS, day, fmt
+from smartdd.reports.data import ReportData
+from smartdd.reports.format import METRICS, day, fmt
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fpdf import FPDF
-
-from reports.format import fmt
+from smartdd.reports.format import fmt
 
 _REPLACE = {"≤": "<=", "≥": ">=", "–": "-", "—": "-", "×": "x", "’": "'", "…": "..."}
 

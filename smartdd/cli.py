@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _template(args) -> int:
-    from smartdd.template import write_template
+    from smartdd.spec.template import write_template
 
     print(write_template(args.output, lang=args.lang))
     return 0
@@ -62,7 +62,7 @@ def _sample(args) -> int:
 
 
 def _run(args) -> int:
-    from ingest.pseudonymise import MissingKey, load_key
+    from smartdd.ingest.pseudonymise import MissingKey, load_key
 
     settings = Settings.from_env(args.home).ensure()
     try:

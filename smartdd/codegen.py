@@ -1,6 +1,6 @@
 """Files derived from the submission spec: the GX suites and the dbt source definitions.
 
-Run `python -m smartdd.codegen` after editing `ingest/submission_spec.yaml`; a test fails
+Run `python -m smartdd.codegen` after editing `smartdd/spec/submission_spec.yaml`; a test fails
 while the committed copies are out of step with the spec.
 """
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import yaml
 
-from expectations.suites import write_suites
-from ingest.rawzone import PROVENANCE_SCHEMA
-from ingest.spec import Spec, load_spec
 from smartdd.config import DBT_PROJECT_DIR
+from smartdd.expectations.suites import write_suites
+from smartdd.ingest.rawzone import PROVENANCE_SCHEMA
+from smartdd.spec import Spec, load_spec
 
 SOURCES_PATH = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
-_HEADER = "# Generated from ingest/submission_spec.yaml by `python -m smartdd.codegen`. Do not edit.\n"
+_HEADER = "# Generated from smartdd/spec/submission_spec.yaml by `python -m smartdd.codegen`. Do not edit.\n"
 
 
 def dbt_sources(spec: Spec) -> dict:

@@ -6,11 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.safety import SafetyLimits
+from smartdd.ingest.safety import SafetyLimits
+from smartdd.paths import DAGS_DIR, DBT_PROJECT_DIR, REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DAGS_DIR = REPO_ROOT / "dags"
+__all__ = ["DAGS_DIR", "DBT_PROJECT_DIR", "REPO_ROOT", "Settings"]
 
 
 def _limits_from_env() -> SafetyLimits:

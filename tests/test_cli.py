@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from smartdd.ingest.pseudonymise import KEY_ENV, KEY_FILE_ENV, MissingKey, load_key
 
-from ingest.pseudonymise import KEY_ENV, KEY_FILE_ENV, MissingKey, load_key
 from smartdd.cli import main
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from expectations.suites import build_suite, suite_path
-from ingest.spec import load_spec
+from smartdd.expectations.suites import build_suite, suite_path
+
 from smartdd.codegen import SOURCES_PATH, render_sources
+from smartdd.spec import load_spec
 
 
 def test_dbt_sources_match_the_spec():

@@ -198,7 +198,7 @@ def test_reports_for_every_investee_in_html_pdf_and_excel(pipeline_run):
 
 
 def test_worked_example_renders_from_the_published_warehouse(pipeline_run, tmp_path):
-    from smartdd.worked_example import main as worked_example
+    from smartdd.reports.worked_example import main as worked_example
 
     settings, _, _ = pipeline_run
     out = tmp_path / "worked.md"

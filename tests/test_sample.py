@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ingest.spec import load_catalogue, load_spec
 from smartdd.sample import write_samples
-from smartdd.template import RESPONSE_LABELS, YES_NO_LABELS
+from smartdd.spec import load_catalogue, load_spec
+from smartdd.spec.template import RESPONSE_LABELS, YES_NO_LABELS
 
 SPEC = load_spec()
 # Five investees: the cast's first and fifth both lend in Kenya and share some borrowers.

@@ -7,8 +7,8 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-from ingest.spec import load_catalogue, load_spec, normalise_name
-from smartdd.template import (
+from smartdd.spec import load_catalogue, load_spec, normalise_name
+from smartdd.spec.template import (
     KEY_VALUE_HEADER,
     RESPONSE_LABELS,
     VALUE_COLUMN,

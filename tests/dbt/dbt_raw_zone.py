@@ -13,11 +13,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from smartdd.ingest.rawzone import write_schema_folder, write_submission
 
-from ingest.rawzone import write_schema_folder, write_submission
-from ingest.spec import load_spec
 from smartdd.config import DBT_PROJECT_DIR
-from smartdd.submission import ISSUES_SCHEMA, LEDGER_SCHEMA
+from smartdd.records import ISSUES_SCHEMA, LEDGER_SCHEMA
+from smartdd.spec import load_spec
 
 PRICING_TERMS = {
     "term_days": None,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from smartdd.expectations.validate import validate_submission
 
-from expectations.validate import validate_submission
+from smartdd.pipeline.workbook import read_typed_workbook
 from smartdd.sample import write_samples
-from smartdd.submission import read_typed_workbook
 
 
 def _set_code(ws, code, value):

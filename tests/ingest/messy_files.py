@@ -17,8 +17,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
-
-from ingest.xmlscan import sheet_members
+from smartdd.ingest.xmlscan import sheet_members
 
 PATCHED = "__patched__"  # placeholder written by openpyxl, replaced in the XML
 _INLINE_TEXT = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"([^>]*)><is>(<t[^>]*>[^<]*</t>|<t\s*/>)</is></c>')

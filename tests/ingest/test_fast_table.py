@@ -18,9 +18,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import messy_files as mf  # noqa: E402
-
-from ingest.coerce import coerce_sheet  # noqa: E402
-from ingest.reader import read_workbook  # noqa: E402
+from smartdd.ingest.coerce import coerce_sheet  # noqa: E402
+from smartdd.ingest.reader import read_workbook  # noqa: E402
 
 BUILDERS = {
     "clean": mf.clean,
@@ -113,15 +112,14 @@ def test_messy_loan_tape(corpus):
 
 def test_a_sheet_fastexcel_refuses_is_read_by_openpyxl(corpus, monkeypatch):
     import fastexcel
-
-    import ingest.fast_table
+    import smartdd.ingest.fast_table
 
     def refuse(*args, **kwargs):
         raise fastexcel.CalamineError("cannot read this sheet")
 
     path = corpus(mf.messy_loan_tape)
     (expected, expected_issues), _ = read_both(path)
-    monkeypatch.setattr(ingest.fast_table, "read_table_fast", refuse)
+    monkeypatch.setattr(smartdd.ingest.fast_table, "read_table_fast", refuse)
     raw = read_workbook(path, fast_min_bytes=0)
     issues = list(raw.issues)
     typed = {name: coerce_sheet(sheet, issues) for name, sheet in raw.sheets.items()}

@@ -7,8 +7,7 @@ import hmac
 
 import pandas as pd
 import pytest
-
-from ingest.pseudonymise import keyed_hash
+from smartdd.ingest.pseudonymise import keyed_hash
 
 VALUES = ["000123", "AB12345", "", "é€𝄞 ñ", "x" * 200, "12345", None]
 

@@ -6,8 +6,7 @@ import io
 
 import pytest
 from openpyxl.reader.strings import read_string_table
-
-from ingest.lazy_workbook import parse_shared_strings
+from smartdd.ingest.lazy_workbook import parse_shared_strings
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 ITEMS = [

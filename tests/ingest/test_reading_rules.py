@@ -18,11 +18,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import messy_files as mf  # noqa: E402
+from smartdd.ingest.coerce import coerce_sheet  # noqa: E402
+from smartdd.ingest.reader import read_workbook  # noqa: E402
 
-from ingest.coerce import coerce_sheet  # noqa: E402
-from ingest.issues import ERROR, INFO, WARNING  # noqa: E402
-from ingest.reader import read_workbook  # noqa: E402
-from ingest.spec import load_spec  # noqa: E402
+from smartdd.records import ERROR, INFO, WARNING  # noqa: E402
+from smartdd.spec import load_spec  # noqa: E402
 
 OPENPYXL_ONLY = 2**62  # no table is that large: every sheet goes through openpyxl
 FAST_ALWAYS = 0  # every table without percent fields goes through fastexcel

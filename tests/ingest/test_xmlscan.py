@@ -6,9 +6,8 @@ import io
 import zipfile
 
 import pytest
-
-import ingest.xmlscan
-from ingest.xmlscan import scan_sheet_xml
+import smartdd.ingest.xmlscan
+from smartdd.ingest.xmlscan import scan_sheet_xml
 
 ROWS = [
     '<c r="A1" t="inlineStr"><is><t>says t="b" and t="e"></t></is></c><c r="B1"><f>IF(t="e",1,2)</f><v>1</v></c>',
@@ -50,7 +49,7 @@ def test_scan_finds_errors_uncached_formulas_text_and_boolean_cells(prefix):
 
 def test_scan_is_the_same_whatever_the_chunks(monkeypatch):
     whole = scan(ROWS * 50, text_in=["A"], bools_in=["C"])
-    monkeypatch.setattr(ingest.xmlscan, "_CHUNK", 97)  # cuts inside nearly every row
+    monkeypatch.setattr(smartdd.ingest.xmlscan, "_CHUNK", 97)  # cuts inside nearly every row
     chunked = scan(ROWS * 50, text_in=["A"], bools_in=["C"])
     assert chunked == whole
     assert len(whole.text_rows["A"]) == 100

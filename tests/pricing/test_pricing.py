@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from smartdd.pricing import (
+from smartdd.methodology.pricing import (
     Pricing,
     ProductTerms,
     client_cash_flows,

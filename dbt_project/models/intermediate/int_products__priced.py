@@ -1,4 +1,4 @@
-"""True price of every current product (MFTransparency method), computed by smartdd.pricing.
+"""True price of every current product (MFTransparency method), computed by smartdd.methodology.pricing.
 
 The IRR lives in Python, tested against published figures (tests/pricing); SQL only joins and
 benchmarks its results. A product whose terms cannot be priced (e.g. a bullet loan without a
@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from smartdd.pricing import ProductTerms, price_product
+from smartdd.methodology.pricing import ProductTerms, price_product
 
 KEYS = ["submission_id", "product_code"]
 OUTPUT = {

@@ -5,17 +5,17 @@ Values crossing task boundaries are small JSON-able dicts (Airflow passes them a
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 
 import duckdb
 
-from ingest.archive import ReceivedFile, archive_file
-from ingest.pseudonymise import load_key
 from smartdd.config import Settings
-from smartdd.submission import process_submission
-from smartdd.warehouse import build_warehouse, publish
+from smartdd.ingest.archive import archive_file
+from smartdd.ingest.pseudonymise import load_key
+from smartdd.pipeline.warehouse import build_warehouse, publish
+from smartdd.pipeline.workbook import process_submission
+from smartdd.records import ReceivedFile
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +31,7 @@ def receive(settings: Settings) -> list[dict]:
     received = []
     for path in landed_files(settings.landing):
         name = path.relative_to(settings.landing).as_posix()
-        receipt = archive_file(path, settings.archive, name=name)
-        received.append(
-            {
-                "path": str(path),
-                "name": name,
-                "sha256": receipt.sha256,
-                "size": receipt.size,
-                "received_at": receipt.received_at.isoformat(),
-                "archived_path": str(receipt.archived_path),
-                "first_name": receipt.first_name,
-            }
-        )
+        received.append(archive_file(path, settings.archive, name=name).to_dict())
     log.info("received %d file(s) in %s", len(received), settings.landing)
     return received
 
@@ -52,19 +41,7 @@ def landed_files(landing: Path) -> list[Path]:
 
 
 def ingest_one(received: dict, settings: Settings) -> dict:
-    return process_submission(_receipt(received), settings).summary()
-
-
-def _receipt(received: dict) -> ReceivedFile:
-    return ReceivedFile(
-        path=Path(received["path"]),
-        sha256=received["sha256"],
-        size=received["size"],
-        received_at=dt.datetime.fromisoformat(received["received_at"]),
-        archived_path=Path(received["archived_path"]),
-        first_name=received["first_name"],
-        name=received["name"],
-    )
+    return process_submission(ReceivedFile.from_dict(received), settings).summary()
 
 
 def build_and_publish(settings: Settings) -> str:
@@ -72,7 +49,7 @@ def build_and_publish(settings: Settings) -> str:
 
 
 def write_reports(settings: Settings) -> list[str]:
-    from reports.build import write_reports as build_reports
+    from smartdd.reports.build import write_reports as build_reports  # matplotlib, jinja: only when reporting
 
     return [str(p) for p in build_reports(settings.warehouse, settings.reports)]
 
@@ -88,7 +65,7 @@ def check_accounting(received: list[dict] | None, reports_written: list[str] | N
         raise Unaccounted("The receive step failed, so no file of this run is accounted for; see its log.")
     if reports_written is None:
         raise Unaccounted("The warehouse build or the reports failed; the previously published warehouse was kept. See their logs.")
-    missing = [r["name"] for r in received if not (settings.ledger / "submissions" / f"{_receipt(r).submission_id}.parquet").exists()]
+    missing = [r["name"] for r in received if not (settings.ledger / "submissions" / f"{ReceivedFile.from_dict(r).submission_id}.parquet").exists()]
     if missing:
         raise Unaccounted(f"{len(missing)} received file(s) have no outcome recorded (their ingest task failed): {', '.join(missing)}")
     return len(received)

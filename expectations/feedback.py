@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from ingest.issues import Issue
-from reports.excel import keep_as_text
-
-if TYPE_CHECKING:
-    from smartdd.submission import SubmissionRecord
+from smartdd.records import Issue, SubmissionRecord
+from smartdd.safe_text import keep_as_text
+from smartdd.storage import atomic_path
 
 _FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -60,8 +57,6 @@ def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue]) ->
         ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor=_FILL.get(issue.severity, "FFFFFF"))
     for column, width in zip("ABCD", (10, 16, 8, 110), strict=True):
         ws.column_dimensions[column].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    wb.save(tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path

@@ -1,6 +1,6 @@
 """A worked example of the methodology: one investee-quarter's scorecard, step by step.
 
-    python -m smartdd.worked_example --warehouse PATH [--investee ID] [--period YYYY-MM-DD] -o docs/worked-example.md
+    python -m smartdd.reports.worked_example --warehouse PATH [--investee ID] [--period YYYY-MM-DD] -o docs/worked-example.md
 
 Reads the published warehouse read-only and writes a Markdown document that walks from the
 workbook's inputs to the rating: every metric with its formula and inputs, each product's
@@ -309,7 +309,7 @@ def section_header(q: Quarter, warehouse: Path) -> list[str]:
         f"- Why this investee-quarter: {q.chosen_by}.",
         f"- Submission `{q.submission_id}`: `{submission['file_name']}`, status **{submission['status']}**, "
         f"{submission['warning_count']} warning(s), {submission['error_count']} error(s).",
-        f"- Regenerate: `python -m smartdd.worked_example --warehouse {warehouse.name} --investee {q.investee_id} "
+        f"- Regenerate: `python -m smartdd.reports.worked_example --warehouse {warehouse.name} --investee {q.investee_id} "
         f"--period {q.period_end} -o docs/worked-example.md`.",
         "",
     ] + validation_notes(q)
@@ -982,7 +982,7 @@ def open_quarter(warehouse: Path, investee: str | None, period: str | None) -> Q
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m smartdd.worked_example", description="Write a worked example of one investee-quarter's scorecard.")
+    parser = argparse.ArgumentParser(prog="python -m smartdd.reports.worked_example", description="Write a worked example of one investee-quarter's scorecard.")
     parser.add_argument("--warehouse", type=Path, required=True, help="the published warehouse (smartdd.duckdb), opened read-only")
     parser.add_argument("--investee", help="investee id (default: see the module docstring)")
     parser.add_argument("--period", help="period end, YYYY-MM-DD (default: the investee's latest)")

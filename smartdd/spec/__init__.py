@@ -15,9 +15,11 @@ from pathlib import Path
 
 import yaml
 
+from smartdd.methodology import methodology_version as current_methodology_version
+from smartdd.paths import SEEDS_DIR
+
 SPEC_PATH = Path(__file__).with_name("submission_spec.yaml")
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE_PATH = REPO_ROOT / "dbt_project" / "seeds" / "cp_indicators.csv"
+CATALOGUE_PATH = SEEDS_DIR / "cp_indicators.csv"
 
 # Parquet / DuckDB type of each spec type.
 SQL_TYPES = {
@@ -156,8 +158,9 @@ class Indicator:
 
 
 @cache
-def load_catalogue(path: Path = CATALOGUE_PATH, methodology_version: str = "1") -> tuple[Indicator, ...]:
-    """The CP indicator catalogue of one methodology version: the dbt seed is its only copy."""
+def load_catalogue(path: Path = CATALOGUE_PATH, methodology_version: str | None = None) -> tuple[Indicator, ...]:
+    """The CP indicator catalogue of one methodology version (default: the one in force); the dbt seed is its only copy."""
+    methodology_version = methodology_version or current_methodology_version()
     with path.open(encoding="utf-8", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["methodology_version"] == methodology_version]
     return tuple(

@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.rawzone import write_schema_folder
 from smartdd.config import DBT_PROJECT_DIR, Settings
-from smartdd.submission import ISSUES_SCHEMA, LEDGER_SCHEMA
+from smartdd.ingest.rawzone import write_schema_folder
+from smartdd.records import ISSUES_SCHEMA, LEDGER_SCHEMA
 
 DBT_TIMEOUT_S = 3600
 

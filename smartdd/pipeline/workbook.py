@@ -6,70 +6,27 @@ returns the record that goes into the ledger (and from there into `marts.submiss
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import shutil
 import traceback
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.archive import ReceivedFile
-from ingest.coerce import TypedSheet, coerce_sheet
-from ingest.issues import ERROR, WARNING, Issue, has_errors
-from ingest.pseudonymise import load_key, pseudonymise
-from ingest.rawzone import write_submission
-from ingest.reader import read_workbook
-from ingest.safety import RejectedFile, check_workbook_file, run_isolated
 from smartdd.config import Settings
-from smartdd.feedback import write_feedback
+from smartdd.expectations.feedback import write_feedback
+from smartdd.ingest.coerce import TypedSheet, coerce_sheet
+from smartdd.ingest.pseudonymise import load_key, pseudonymise
+from smartdd.ingest.rawzone import write_submission
+from smartdd.ingest.reader import read_workbook
+from smartdd.ingest.safety import RejectedFile, check_workbook_file, run_isolated
+from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
+from smartdd.storage import atomic_path
 
 log = logging.getLogger(__name__)
-
-ACCEPTED, WITH_WARNINGS, REJECTED = "accepted", "accepted_with_warnings", "rejected"
-LEDGER_SCHEMA = pa.schema(
-    [
-        ("submission_id", pa.string()),
-        ("investee_id", pa.string()),
-        ("period_end", pa.date32()),
-        ("file_name", pa.string()),
-        ("file_sha256", pa.string()),
-        ("received_at", pa.timestamp("us", tz="UTC")),
-        ("status", pa.string()),
-        ("reason", pa.string()),
-        ("errors", pa.int64()),
-        ("warnings", pa.int64()),
-        ("language", pa.string()),
-    ]
-)
-ISSUES_SCHEMA = pa.schema(
-    [("submission_id", pa.string()), ("sheet", pa.string()), ("cell", pa.string()), ("severity", pa.string()), ("rule", pa.string()), ("message", pa.string())]
-)
-
-
-@dataclass
-class SubmissionRecord:
-    submission_id: str
-    file_name: str
-    file_sha256: str
-    received_at: dt.datetime
-    status: str
-    reason: str
-    investee_id: str | None = None
-    period_end: dt.date | None = None
-    errors: int = 0
-    warnings: int = 0
-    language: str = "en"
-
-    def summary(self) -> dict:
-        out = asdict(self)
-        out["received_at"] = self.received_at.isoformat()
-        out["period_end"] = self.period_end.isoformat() if self.period_end else None
-        return out
 
 
 def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False) -> tuple[dict[str, TypedSheet], list[Issue]]:
@@ -136,7 +93,7 @@ def _read_and_validate(received: ReceivedFile, settings: Settings, record: Submi
         sheets, issues = run_isolated(read_typed_workbook, received.archived_path, settings.limits.max_rows, pseudonymised=True)
         _identify(record, sheets)
         if not has_errors(issues):
-            from expectations.validate import validate_submission  # GX import is slow; only when needed
+            from smartdd.expectations.validate import validate_submission  # GX import is slow; only when needed
 
             issues += validate_submission(sheets)
     except RejectedFile as rejected:
@@ -216,11 +173,8 @@ def _provenance(sheets: dict[str, TypedSheet]) -> pd.DataFrame:
 def _write_ledger(settings: Settings, record: SubmissionRecord, issues: list[Issue]) -> None:
     """One small Parquet file per submission, replaced whole: re-runs are idempotent."""
     for folder, table in (
-        ("submissions", pa.Table.from_pylist([asdict(record)], schema=LEDGER_SCHEMA)),
+        ("submissions", pa.Table.from_pylist([record.as_row()], schema=LEDGER_SCHEMA)),
         ("issues", pa.Table.from_pylist([{"submission_id": record.submission_id, **i.as_row()} for i in issues], schema=ISSUES_SCHEMA)),
     ):
-        target = settings.ledger / folder / f"{record.submission_id}.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        pq.write_table(table, tmp)
-        tmp.replace(target)
+        with atomic_path(settings.ledger / folder / f"{record.submission_id}.parquet") as tmp:
+            pq.write_table(table, tmp)

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ingest.spec import Field, Sheet, load_catalogue, load_spec
+from smartdd.spec import Field, Sheet, load_catalogue, load_spec
 
 KEY_VALUE_HEADER = ("code", "description", "value", "comment")
 VALUE_COLUMN = KEY_VALUE_HEADER.index("value") + 1

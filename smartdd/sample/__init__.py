@@ -30,9 +30,9 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ingest.spec import Indicator, load_catalogue, load_spec
-from smartdd.pricing import ProductTerms, periods_per_year, price_product
-from smartdd.template import RESPONSE_LABELS, VALUE_COLUMN, YES_NO_LABELS, build_template
+from smartdd.methodology.pricing import ProductTerms, periods_per_year, price_product
+from smartdd.spec import Indicator, load_catalogue, load_spec
+from smartdd.spec.template import RESPONSE_LABELS, VALUE_COLUMN, YES_NO_LABELS, build_template
 
 
 @dataclass(frozen=True)

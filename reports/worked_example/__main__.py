@@ -1,0 +1,3 @@
+from smartdd.reports.worked_example import main
+
+raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""The records that cross stage boundaries, each typed and serialised in one place.
+
+- `Issue`: a problem found in a workbook, addressed to the person who will fix it.
+- `ReceivedFile`: a landed file once archived (what `receive` hands to the per-workbook stage).
+- `SubmissionRecord`: the outcome of one received file (one ledger row, one `marts.submissions` row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+ACCEPTED, WITH_WARNINGS, REJECTED = "accepted", "accepted_with_warnings", "rejected"
+
+
+@dataclass(frozen=True)
+class Issue:
+    sheet: str
+    cell: str  # "B12", "" when the problem is the whole sheet or file
+    severity: str  # error | warning | info
+    rule: str  # machine code, e.g. "required", "not_a_number"
+    message: str  # one plain sentence: what was found and what is expected
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def has_errors(issues: list[Issue]) -> bool:
+    return any(i.severity == ERROR for i in issues)
+
+
+ISSUES_SCHEMA = pa.schema(
+    [("submission_id", pa.string()), ("sheet", pa.string()), ("cell", pa.string()), ("severity", pa.string()), ("rule", pa.string()), ("message", pa.string())]
+)
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    path: Path  # the file in the landing folder
+    sha256: str
+    size: int
+    received_at: dt.datetime  # UTC
+    archived_path: Path
+    first_name: str = ""  # the name this content first arrived under
+    name: str = ""  # the name it arrived under now (relative to the landing folder)
+
+    @property
+    def is_duplicate(self) -> bool:
+        """The same bytes arrived earlier under another name: account for it, don't process twice."""
+        return bool(self.first_name) and self.first_name != self.file_name
+
+    @property
+    def file_name(self) -> str:
+        return self.name or self.path.name
+
+    @property
+    def submission_id(self) -> str:
+        if self.is_duplicate:
+            return hashlib.sha256(f"{self.sha256}/{self.file_name}".encode()).hexdigest()[:16]
+        return self.sha256[:16]
+
+    def to_dict(self) -> dict:
+        """JSON-able (Airflow passes it between tasks as XCom)."""
+        out = asdict(self)
+        out.update(path=str(self.path), archived_path=str(self.archived_path), received_at=self.received_at.isoformat())
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ReceivedFile:
+        return cls(
+            path=Path(data["path"]),
+            sha256=data["sha256"],
+            size=data["size"],
+            received_at=dt.datetime.fromisoformat(data["received_at"]),
+            archived_path=Path(data["archived_path"]),
+            first_name=data.get("first_name", ""),
+            name=data.get("name", ""),
+        )
+
+
+@dataclass
+class SubmissionRecord:
+    submission_id: str
+    file_name: str
+    file_sha256: str
+    received_at: dt.datetime
+    status: str
+    reason: str
+    investee_id: str | None = None
+    period_end: dt.date | None = None
+    errors: int = 0
+    warnings: int = 0
+    language: str = "en"
+
+    def summary(self) -> dict:
+        out = asdict(self)
+        out["received_at"] = self.received_at.isoformat()
+        out["period_end"] = self.period_end.isoformat() if self.period_end else None
+        return out
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+LEDGER_SCHEMA = pa.schema(
+    [
+        ("submission_id", pa.string()),
+        ("investee_id", pa.string()),
+        ("period_end", pa.date32()),
+        ("file_name", pa.string()),
+        ("file_sha256", pa.string()),
+        ("received_at", pa.timestamp("us", tz="UTC")),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("errors", pa.int64()),
+        ("warnings", pa.int64()),
+        ("language", pa.string()),
+    ]
+)
