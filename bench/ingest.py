@@ -122,9 +122,10 @@ def _baseline():
 
 def _smartdd():
     import pandas as pd
+    from smartdd.ingest.isolation import run_isolated
     from smartdd.ingest.pseudonymise import pseudonymise
     from smartdd.ingest.rawzone import write_submission
-    from smartdd.ingest.safety import SafetyLimits, run_isolated
+    from smartdd.ingest.safety import SafetyLimits
 
     from smartdd.pipeline.workbook import read_typed_workbook
 

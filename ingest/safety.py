@@ -1,48 +1,56 @@
-"""Safety gate for workbooks sent by outside institutions.
+"""Safety gate for workbooks sent by outside institutions, before any parser touches them.
 
-Two tools, used in this order by the reader:
-
-* ``check_workbook_file(path)`` runs in the calling process *before any parser*
-  touches the file. It only reads the file's first bytes, the zip central
-  directory and then streams every zip member through a byte counter (never
-  holding more than about 1 MiB in memory). It raises ``RejectedFile`` with a
-  reason an MFI data officer can act on.
-* ``run_isolated(fn, ...)`` runs the actual parsing in a separate process with a
-  memory cap and a timeout, so a file that still manages to blow up a parser
-  (the Rust readers fastexcel/calamine abort the whole process on a zip bomb,
-  and openpyxl just runs on) costs one child process, not the pipeline.
-
-Every ``RejectedFile.reason`` is a complete, plain-English sentence meant to be
-forwarded to the investee as-is.
+``check_workbook_file(path)`` only reads the file's first bytes, the zip central directory and
+then streams every zip member through a byte counter (never holding more than about 1 MiB in
+memory). It raises ``RejectedFile`` (reasons in ``rejections``) with a reason an MFI data
+officer can act on. The parsing itself then runs in a child process (``isolation``).
 """
 
 from __future__ import annotations
 
 import codecs
-import ctypes
 import os
-import pickle
 import posixpath
 import re
-import signal
 import struct
-import subprocess
-import sys
-import tempfile
-import traceback
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from defusedxml import ElementTree as SafeET
+from smartdd.ingest.rejections import (
+    R_CORRUPT,
+    R_DOCX,
+    R_EMPTY,
+    R_ENCRYPTED,
+    R_ENTITIES,
+    R_LEGACY_XLS,
+    R_MARKUP,
+    R_NOT_EXCEL,
+    R_ODS,
+    R_OTHER_OLE2,
+    R_OTHER_ZIP,
+    R_PDF,
+    R_PPTX,
+    R_TEXT,
+    R_XLSB,
+    R_ZIP_PASSWORD,
+    MiB,
+    RejectedFile,
+    _lying_size,
+    _part_too_big,
+    _ratio_too_high,
+    _too_large,
+    _too_many_columns,
+    _too_many_members,
+    _too_many_rows,
+    _unpacks_too_big,
+    _unusual_compression,
+)
 
-__all__ = ["SafetyLimits", "RejectedFile", "check_workbook_file", "run_isolated"]
-
-T = TypeVar("T")
-MiB = 2**20
+__all__ = ["SafetyLimits", "RejectedFile", "check_workbook_file"]
 
 
 @dataclass(frozen=True)
@@ -56,119 +64,6 @@ class SafetyLimits:
     max_members: int = 10_000
     max_rows: int = 1_000_000  # bottom row of a sheet's declared <dimension>
     max_columns: int = 200  # rightmost column of a sheet's declared <dimension>
-
-
-class RejectedFile(Exception):
-    """The file cannot be processed; ``reason`` says why and what the sender should do."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-# --------------------------------------------------------------------------------------
-# Reasons. Kept together so the wording stays consistent and reviewable.
-# --------------------------------------------------------------------------------------
-
-_RESAVE = "Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) and send the .xlsx file."
-_RESAVE_SAME = "Open it in Excel, check it, save it again and send it again."
-
-R_EMPTY = "The file is empty (0 bytes). Save the workbook again in Excel and send it again."
-R_LEGACY_XLS = "This is an old-format Excel file (.xls, Excel 97-2003), not an .xlsx workbook. " + _RESAVE
-R_ENCRYPTED = (
-    "The file is password-protected. Remove the password in Excel (File > Info > Protect Workbook > "
-    "Encrypt with Password, delete the password, click OK, save) and send it again."
-)
-R_OTHER_OLE2 = "This is an old-format Office file (for example a Word .doc), not an Excel workbook. " + _RESAVE
-R_TEXT = "This is a text/CSV file, not an Excel workbook. " + _RESAVE
-R_MARKUP = "This is a web page (HTML) or XML file, not an Excel workbook (some systems export these under an Excel file name). " + _RESAVE
-R_PDF = "This is a PDF file, not an Excel workbook. Please send the Excel (.xlsx) workbook itself."
-R_NOT_EXCEL = (
-    "This file is not an Excel workbook: its contents are not in any spreadsheet format we recognise. Please send the workbook saved from Excel as .xlsx."
-)
-R_CORRUPT = "The file is damaged or incomplete (it may have been cut off while saving, uploading or sending). " + _RESAVE_SAME
-R_ZIP_PASSWORD = "The file is a password-protected zip archive, not an Excel workbook. Please send the .xlsx workbook itself, without a password."
-R_ODS = "This is an OpenDocument spreadsheet (LibreOffice/OpenOffice .ods), not an Excel workbook. " + _RESAVE
-R_XLSB = "This is an Excel Binary Workbook (.xlsb), which we cannot read. " + _RESAVE
-R_DOCX = "This is a Word document, not an Excel workbook. Please send the Excel (.xlsx) workbook."
-R_PPTX = "This is a PowerPoint presentation, not an Excel workbook. Please send the Excel (.xlsx) workbook."
-R_OTHER_ZIP = "This is a zip archive, not an Excel workbook. Please send the .xlsx workbook itself, not a compressed folder."
-R_ENTITIES = (
-    "The file contains XML entity definitions, which Excel never writes; it was made by unusual software "
-    "or altered after saving, and we cannot process it safely. " + _RESAVE_SAME
-)
-_UNPACK_ADVICE = "Delete unused sheets, rows, columns and pictures, save the workbook and send it again."
-
-
-def _too_large(size: int, limit: int) -> str:
-    return f"The file is too large ({_mb(size)}; the limit is {_mb(limit)}). " + _UNPACK_ADVICE
-
-
-def _too_many_members(what: str, limit: int) -> str:
-    return (
-        f"The file is made of {what} internal parts, more than the {limit:,} a normal workbook has. "
-        "It was made by unusual software or is damaged. " + _RESAVE_SAME
-    )
-
-
-def _unpacks_too_big(total: int, limit: int) -> str:
-    return f"The workbook unpacks to {_mb(total)} of data, more than the {_mb(limit)} we can process. " + _UNPACK_ADVICE
-
-
-def _part_too_big(label: str, size: int, limit: int) -> str:
-    return f"{_cap(label)} unpacks to {_mb(size)}, more than the {_mb(limit)} we accept for one part. " + _UNPACK_ADVICE
-
-
-def _ratio_too_high(label: str, ratio: float) -> str:
-    return (
-        f"{_cap(label)} unpacks to {ratio:,.0f} times its packed size, which real workbooks never do "
-        "(the file looks like a 'zip bomb', built to exhaust memory). We cannot process it. "
-        "If it is a normal workbook, " + _RESAVE_SAME[0].lower() + _RESAVE_SAME[1:]
-    )
-
-
-def _lying_size(label: str, declared: int) -> str:
-    return (
-        f"{_cap(label)} holds more data than the file's own index declares ({declared:,} bytes); "
-        "the file is damaged or was deliberately altered, and we cannot process it. " + _RESAVE_SAME
-    )
-
-
-def _unusual_compression(method: int) -> str:
-    return f"The file is packed in a way Excel never uses (zip compression method {method}). " + _RESAVE_SAME
-
-
-def _too_many_rows(sheet: str, rows: int, ref: str, limit: int) -> str:
-    return (
-        f'Sheet "{sheet}" declares {rows:,} rows (used range {ref}), more than the {limit:,} we accept. '
-        "This usually means formatting or formulas were applied down to the bottom of the sheet. "
-        "Select the empty rows below your data, delete them (right-click > Delete), save and send it again."
-    )
-
-
-def _too_many_columns(sheet: str, cols: int, ref: str, limit: int) -> str:
-    return (
-        f'Sheet "{sheet}" declares {cols:,} columns (used range {ref}), more than the {limit:,} we accept. '
-        "This usually means formatting was applied across whole rows. Select the empty columns to the "
-        "right of your data, delete them (right-click > Delete), save and send it again."
-    )
-
-
-def _timed_out(seconds: float) -> str:
-    return f"Reading the file took longer than {seconds:g} seconds, so it was stopped. The file is probably very large or malformed. " + _UNPACK_ADVICE
-
-
-def _out_of_memory(limit: int, how: str = "") -> str:
-    how = f" ({how})" if how else ""
-    return f"Reading the file needed more memory than the limit of {_mb(limit)}{how}. The file is probably very large or malformed. " + _UNPACK_ADVICE
-
-
-def _mb(n: int) -> str:
-    return f"{n / MiB:,.1f} MB" if n < 10 * MiB else f"{n / MiB:,.0f} MB"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 # --------------------------------------------------------------------------------------
@@ -504,145 +399,3 @@ def _range_size(ref: str) -> tuple[int, int] | None:
     for letter in match.group(1).upper():
         col = col * 26 + (ord(letter) - ord("A") + 1)
     return int(match.group(2)), col
-
-
-# --------------------------------------------------------------------------------------
-# run_isolated
-# --------------------------------------------------------------------------------------
-
-# The child is a fresh interpreter: it receives the parent's sys.path first, so that
-# this module and fn's module import exactly as in the parent, then hands over.
-_BOOTSTRAP = (
-    "import pickle, sys\nwith open(sys.argv[1], 'rb') as f:\n    sys.path[:] = pickle.load(f)\nfrom {module} import _child_main\n_child_main(*sys.argv[1:])\n"
-)
-
-_SIGNAL_WORDS = {
-    signal.SIGABRT: "the reading program aborted itself, which it does when it cannot get more memory",
-    signal.SIGKILL: "the reading program was killed, usually because the computer ran out of memory",
-    signal.SIGSEGV: "the reading program crashed with an invalid memory access",
-    signal.SIGBUS: "the reading program crashed with an invalid memory access",
-}
-
-
-def run_isolated(fn: Callable[..., T], *args, memory_bytes: int = 3 * 2**30, timeout_s: float = 300, **kwargs) -> T:
-    """Run ``fn(*args, **kwargs)`` in a child process capped at ``memory_bytes`` and ``timeout_s``.
-
-    Returns fn's (picklable) return value. Raises the child's exception when it can
-    be pickled (a RuntimeError describing it otherwise, with the child traceback
-    attached as a note), and ``RejectedFile`` when the child runs out of time,
-    raises MemoryError, or is killed by a signal (the Rust readers abort on
-    allocation failure). fn must be a module-level function of an importable
-    module (not ``__main__``), and its arguments must be picklable.
-
-    Why a fresh interpreter (subprocess) rather than multiprocessing: Airflow and
-    Celery run tasks inside daemonic processes, where multiprocessing refuses to
-    start children ("daemonic processes are not allowed to have children",
-    apache/airflow#13298, #14896), and forking a parent that runs threads is
-    unsafe. The child inherits nothing but the environment and sys.path. On Linux
-    it is also told to die with its parent, so a killed task leaves no orphan.
-    RLIMIT_AS is not enforced on macOS; the timeout still is.
-    """
-    call = pickle.dumps((fn, args, kwargs))  # fails here, clearly, for unpicklable fn/args
-    with tempfile.TemporaryDirectory(prefix="smartdd-isolated-") as tmp:
-        request, result = Path(tmp, "request.pickle"), Path(tmp, "result.pickle")
-        with request.open("wb") as f:
-            pickle.dump(list(sys.path), f)
-            f.write(call)
-        command = [sys.executable, "-c", _BOOTSTRAP.format(module=__name__), str(request), str(result), str(memory_bytes), str(os.getpid())]
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            raise RejectedFile(_timed_out(timeout_s)) from None
-        finally:
-            if proc.poll() is None:  # timeout, or the parent itself was interrupted
-                proc.kill()
-                proc.wait()
-        return _collect(proc.returncode, result, memory_bytes)
-
-
-def _collect(returncode: int, result: Path, memory_bytes: int):
-    """Turn the child's exit status and result file into a value or an exception."""
-    if returncode < 0:
-        raise RejectedFile(_out_of_memory(memory_bytes, _signal_words(-returncode)))
-    try:
-        with result.open("rb") as f:
-            outcome = pickle.load(f)
-    except Exception as exc:  # noqa: BLE001 - no usable result: describe the exit instead
-        raise RuntimeError(f"The isolated worker exited with code {returncode} without a result") from exc
-    kind = outcome[0]
-    if kind == "ok":
-        return outcome[1]
-    if kind == "memory":
-        raise RejectedFile(_out_of_memory(memory_bytes))
-    exc, child_traceback = outcome[1], outcome[2]
-    exc.add_note("Traceback in the isolated worker:\n" + child_traceback)
-    raise exc
-
-
-def _signal_words(number: int) -> str:
-    try:
-        sig = signal.Signals(number)
-    except ValueError:
-        return f"the reading program was stopped by signal {number}"
-    words = _SIGNAL_WORDS.get(sig, "the reading program was stopped by the operating system")
-    return f"{words}; signal {sig.name}"
-
-
-def _child_main(request: str, result: str, memory_bytes: str, parent_pid: str) -> None:
-    """Entry point of the child process (called by _BOOTSTRAP)."""
-    _die_with_parent(int(parent_pid))
-    _limit_memory(int(memory_bytes))
-    try:
-        with open(request, "rb") as f:
-            pickle.load(f)  # sys.path, already applied by the bootstrap
-            fn, args, kwargs = pickle.load(f)
-        outcome = ("ok", fn(*args, **kwargs))
-    except MemoryError:
-        outcome = ("memory",)
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-        outcome = ("error", _portable(exc), traceback.format_exc())
-    try:
-        payload = pickle.dumps(outcome)
-    except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable return value
-        payload = pickle.dumps(("error", TypeError(f"fn's result cannot be sent back: {exc}"), ""))
-    with open(result, "wb") as f:
-        f.write(payload)
-
-
-def _portable(exc: BaseException) -> Exception:
-    """The exception itself if it survives a pickle round trip, else a RuntimeError describing it.
-
-    SystemExit/KeyboardInterrupt are wrapped too: re-raised in the parent they
-    would stop the pipeline instead of failing one file.
-    """
-    if isinstance(exc, Exception):
-        try:
-            return pickle.loads(pickle.dumps(exc))
-        except Exception:  # noqa: BLE001
-            pass
-    return RuntimeError(f"{type(exc).__qualname__}: {exc}")
-
-
-def _limit_memory(memory_bytes: int) -> None:
-    try:
-        import resource
-    except ImportError:  # Windows: no rlimits; the timeout still applies
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        memory_bytes = min(memory_bytes, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, hard))
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux only: get SIGKILL if the parent dies, so a killed Airflow task leaves no orphan."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)

@@ -19,10 +19,11 @@ import pyarrow.parquet as pq
 from smartdd.config import Settings
 from smartdd.expectations.feedback import write_feedback
 from smartdd.ingest.coerce import TypedSheet, coerce_sheet
+from smartdd.ingest.isolation import run_isolated
 from smartdd.ingest.pseudonymise import load_key, pseudonymise
 from smartdd.ingest.rawzone import write_submission
 from smartdd.ingest.reader import read_workbook
-from smartdd.ingest.safety import RejectedFile, check_workbook_file, run_isolated
+from smartdd.ingest.safety import RejectedFile, check_workbook_file
 from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
 from smartdd.storage import atomic_path
 

@@ -13,7 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import hostile_files as hf  # noqa: E402
-from smartdd.ingest.safety import RejectedFile, SafetyLimits, check_workbook_file, run_isolated  # noqa: E402
+from smartdd.ingest.isolation import run_isolated  # noqa: E402
+from smartdd.ingest.safety import RejectedFile, SafetyLimits, check_workbook_file  # noqa: E402
 
 
 def rejection(path: Path, limits: SafetyLimits | None = None) -> str:
