@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from smartdd.records import Issue, SubmissionRecord
-from smartdd.safe_text import keep_as_text
+from smartdd.safe_text import write_row
 from smartdd.storage import atomic_path
 
 _FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
@@ -40,21 +40,19 @@ _TEXT = {
 
 
 def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue]) -> Path:
+    """Linear in the number of issues (rows are written by index, never by rescanning the sheet)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Feedback"
     text = _TEXT.get(record.language, _TEXT["en"])
-    ws.append([f"{text['file']}: {record.file_name}"])
-    ws.append([text.get(record.status, record.status)])
-    ws["A2"].font = Font(bold=True)
-    ws.append([])
-    ws.append(text["header"])
-    for cell in ws[4]:
+    write_row(ws, 1, [f"{text['file']}: {record.file_name}"])
+    write_row(ws, 2, [text.get(record.status, record.status)])[0].font = Font(bold=True)
+    for cell in write_row(ws, 4, text["header"]):
         cell.font = Font(bold=True)
-    for issue in sorted(issues, key=lambda i: (_ORDER.get(i.severity, 3), i.sheet, i.cell)):
-        ws.append([issue.severity, issue.sheet, issue.cell, issue.message])
-        keep_as_text(ws[ws.max_row])
-        ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor=_FILL.get(issue.severity, "FFFFFF"))
+    fills = {severity: PatternFill("solid", fgColor=colour) for severity, colour in _FILL.items()}
+    for row, issue in enumerate(sorted(issues, key=lambda i: (_ORDER.get(i.severity, 3), i.sheet, i.cell)), start=5):
+        cells = write_row(ws, row, [issue.severity, issue.sheet, issue.cell, issue.message])
+        cells[0].fill = fills.get(issue.severity, PatternFill())
     for column, width in zip("ABCD", (10, 16, 8, 110), strict=True):
         ws.column_dimensions[column].width = width
     with atomic_path(path) as tmp:

@@ -37,6 +37,8 @@ def load_key(home: Path | None = None) -> bytes:
                 raise MissingKey(f"The key file {path} is inside {forbidden}; keep it outside the repository and the smartdd home folder.")
         if not path.is_file():
             raise MissingKey(f"{KEY_FILE_ENV} points to {path}, which does not exist.")
+        if path.stat().st_mode & 0o077:  # as ssh does with a private key
+            raise MissingKey(f"The key file {path} is readable or writable by other users; make it owner-only: chmod 600 {path}")
         key = path.read_bytes().strip()
     else:
         raise MissingKey(

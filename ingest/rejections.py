@@ -19,6 +19,8 @@ class RejectedFile(Exception):
 _RESAVE = "Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) and send the .xlsx file."
 _RESAVE_SAME = "Open it in Excel, check it, save it again and send it again."
 
+R_SYMLINK = "This entry in the landing folder is a symbolic link, not a file; links are never followed. Put the workbook itself in the landing folder."
+R_NOT_REGULAR = "This entry in the landing folder is not a regular file (a pipe, socket or device). Put the workbook itself in the landing folder."
 R_EMPTY = "The file is empty (0 bytes). Save the workbook again in Excel and send it again."
 R_LEGACY_XLS = "This is an old-format Excel file (.xls, Excel 97-2003), not an .xlsx workbook. " + _RESAVE
 R_ENCRYPTED = (

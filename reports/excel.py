@@ -10,7 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from smartdd.reports.data import ReportData
 
-from smartdd.safe_text import keep_as_text
+from smartdd.safe_text import write_row
 from smartdd.storage import atomic_path
 
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -37,12 +37,10 @@ def write_excel_scorecard(data: ReportData, path: Path) -> Path:
 def _sheet(wb: Workbook, title: str, frame: pd.DataFrame) -> None:
     ws = wb.create_sheet(title)
     columns = list(frame.columns)
-    ws.append(columns)
-    for cell in ws[1]:
+    for cell in write_row(ws, 1, columns):
         cell.font, cell.fill = Font(bold=True), _HEADER_FILL
-    for row in frame.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
-        keep_as_text(ws[ws.max_row])
+    for number, row in enumerate(frame.itertuples(index=False), start=2):
+        write_row(ws, number, [_cell(v) for v in row])
     for index, name in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = min(max(len(name) + 2, 12), 60)
     ws.freeze_panes = "A2"

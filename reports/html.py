@@ -8,11 +8,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from smartdd.reports.data import ReportData
 from smartdd.reports.format import METRICS, day, fmt
 
+from smartdd.safe_text import printable
+
 TEMPLATES = Path(__file__).with_name("templates")
 
 
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    # every value printed passes `printable` (then autoescape): no control character reaches a page
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        finalize=lambda value: printable(value) if isinstance(value, str) else value,
+    )
     env.filters["fmt"] = fmt
     env.filters["day"] = day
     return env

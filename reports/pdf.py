@@ -7,12 +7,14 @@ from pathlib import Path
 from fpdf import FPDF
 from smartdd.reports.format import fmt
 
+from smartdd.safe_text import printable
+
 _REPLACE = {"≤": "<=", "≥": ">=", "–": "-", "—": "-", "×": "x", "’": "'", "…": "..."}
 
 
 def _latin1(text) -> str:
     """The core PDF fonts are Latin-1: replace what they cannot draw instead of failing."""
-    text = str(text)
+    text = printable(str(text))
     for old, new in _REPLACE.items():
         text = text.replace(old, new)
     return text.encode("latin-1", "replace").decode("latin-1")

@@ -30,6 +30,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
+        private_by_default()  # every entry point (CLI, DAG task) comes through here before writing anything
         home = Path(home or os.environ.get("SMARTDD_HOME") or "var").expanduser().resolve()
         return cls(home=home, limits=_limits_from_env())
 
@@ -45,6 +46,28 @@ class Settings:
     work = property(lambda self: self.home / ".work")  # dbt target/logs, build files
 
     def ensure(self) -> Settings:
+        """Create the home's folders, owner-only: they hold client data (archive, quarantine) and its
+        derivatives. Everything this process writes from now on is owner-only too (umask 077)."""
+        private_by_default()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o700)
         for folder in (self.landing, self.archive, self.quarantine, self.raw, self.ledger, self.feedback, self.warehouse_dir, self.reports, self.work):
             folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o700)
+        if reports_group_readable():
+            self.home.chmod(0o710)  # the group may pass through the home to the reports, and see nothing else
+            self.reports.chmod(0o750)
         return self
+
+
+REPORTS_GROUP_ENV = "SMARTDD_REPORTS_GROUP_READABLE"
+
+
+def reports_group_readable() -> bool:
+    """SMARTDD_REPORTS_GROUP_READABLE=1: the reports (not the data) readable by the owner's group."""
+    return os.environ.get(REPORTS_GROUP_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def private_by_default() -> None:
+    """Files and folders this process creates are readable by their owner only."""
+    os.umask(0o077)

@@ -41,45 +41,48 @@ ISSUES_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class ReceivedFile:
-    path: Path  # the file in the landing folder
+    """A landed file once archived. `name` is its path under the landing folder as a person reads
+    it (bytes that were not UTF-8 and control characters shown as U+FFFD)."""
+
     sha256: str
     size: int
     received_at: dt.datetime  # UTC
     archived_path: Path
+    name: str  # the name it arrived under now (relative to the landing folder)
     first_name: str = ""  # the name this content first arrived under
-    name: str = ""  # the name it arrived under now (relative to the landing folder)
+    refused: str = ""  # why the landed entry was not taken (a symbolic link), else ""
 
     @property
     def is_duplicate(self) -> bool:
         """The same bytes arrived earlier under another name: account for it, don't process twice."""
-        return bool(self.first_name) and self.first_name != self.file_name
+        return bool(self.first_name) and self.first_name != self.name
 
     @property
     def file_name(self) -> str:
-        return self.name or self.path.name
+        return self.name
 
     @property
     def submission_id(self) -> str:
-        if self.is_duplicate:
-            return hashlib.sha256(f"{self.sha256}/{self.file_name}".encode()).hexdigest()[:16]
+        if self.is_duplicate or self.refused:
+            return hashlib.sha256(f"{self.sha256}/{self.name}".encode()).hexdigest()[:16]
         return self.sha256[:16]
 
     def to_dict(self) -> dict:
         """JSON-able (Airflow passes it between tasks as XCom)."""
         out = asdict(self)
-        out.update(path=str(self.path), archived_path=str(self.archived_path), received_at=self.received_at.isoformat())
+        out.update(archived_path=str(self.archived_path), received_at=self.received_at.isoformat())
         return out
 
     @classmethod
     def from_dict(cls, data: dict) -> ReceivedFile:
         return cls(
-            path=Path(data["path"]),
             sha256=data["sha256"],
             size=data["size"],
             received_at=dt.datetime.fromisoformat(data["received_at"]),
             archived_path=Path(data["archived_path"]),
+            name=data["name"],
             first_name=data.get("first_name", ""),
-            name=data.get("name", ""),
+            refused=data.get("refused", ""),
         )
 
 

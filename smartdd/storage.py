@@ -6,6 +6,7 @@ Every stage that writes a file the pipeline or a person reads later goes through
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -37,3 +38,23 @@ def write_text_atomic(target: Path, text: str) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
+
+
+# Errors of the machine, not of a workbook: the operator fixes them, the file waits for the next run.
+_INFRASTRUCTURE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO, errno.EMFILE, errno.ENFILE, errno.ENOMEM}
+
+
+class InfrastructureFault(RuntimeError):
+    """Disk full, permission denied, I/O error: the run fails with this message for the operator;
+    nothing is recorded against the investee and the file is processed again on the next run."""
+
+
+def is_infrastructure_error(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _INFRASTRUCTURE_ERRNOS
+
+
+def infrastructure_fault(doing: str, what: str, error: OSError) -> InfrastructureFault:
+    return InfrastructureFault(
+        f"{doing} {what} failed: {os.strerror(error.errno)} (errno {error.errno}). This is a problem of the machine, not of the "
+        "submission: nothing was recorded against the investee, and the file will be processed on the next run once it is fixed."
+    )

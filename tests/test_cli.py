@@ -34,8 +34,36 @@ def test_key_file_outside_home_and_repo_is_used(tmp_path, monkeypatch):
     key = tmp_path / "secrets" / "key"
     key.parent.mkdir()
     key.write_text("k" * 40 + "\n")
+    key.chmod(0o600)
     monkeypatch.setenv(KEY_FILE_ENV, str(key))
     assert load_key(tmp_path / "home") == b"k" * 40
+
+
+def test_key_file_readable_by_others_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV)
+    key = tmp_path / "secrets" / "key"
+    key.parent.mkdir()
+    key.write_text("k" * 40)
+    for mode in (0o644, 0o640, 0o606):
+        key.chmod(mode)
+        monkeypatch.setenv(KEY_FILE_ENV, str(key))
+        with pytest.raises(MissingKey, match="chmod 600"):
+            load_key(tmp_path / "home")
+
+
+def test_key_file_inside_the_repository_is_refused(monkeypatch):
+    from smartdd.paths import REPO_ROOT
+
+    monkeypatch.delenv(KEY_ENV)
+    key = REPO_ROOT / ".work-test-key"
+    key.write_text("k" * 40)
+    key.chmod(0o600)
+    try:
+        monkeypatch.setenv(KEY_FILE_ENV, str(key))
+        with pytest.raises(MissingKey, match="inside"):
+            load_key()
+    finally:
+        key.unlink()
 
 
 def test_short_key_is_refused(monkeypatch):

@@ -9,6 +9,7 @@ IRR is annualised as APR (r × n) and EIR ((1 + r)^n − 1).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -155,4 +156,11 @@ def price_product(terms: ProductTerms) -> Pricing:
     r = periodic_irr(client_cash_flows(terms))
     if r is None:
         return Pricing(None, None, None)
-    return Pricing(periodic_rate=r, apr_pct=100 * r * n, eir_pct=100 * ((1 + r) ** n - 1))
+    try:  # a one-day bullet with a 90 % fee compounds past any float: unpriceable, not a crash
+        eir_pct = 100 * ((1 + r) ** n - 1)
+    except OverflowError:
+        eir_pct = math.inf
+    apr_pct = 100 * r * n
+    if not (math.isfinite(eir_pct) and math.isfinite(apr_pct)):
+        raise ValueError(f"Its effective interest rate is too large to compute (a periodic rate of {r:.4g} over {n:.4g} periods a year).")
+    return Pricing(periodic_rate=r, apr_pct=apr_pct, eir_pct=eir_pct)

@@ -5,17 +5,22 @@ Values crossing task boundaries are small JSON-able dicts (Airflow passes them a
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 from pathlib import Path
 
 import duckdb
 
-from smartdd.config import Settings
-from smartdd.ingest.archive import archive_file
+from smartdd.config import Settings, reports_group_readable
+from smartdd.ingest.archive import archive_file, landed_at, refused_entry
 from smartdd.ingest.pseudonymise import load_key
-from smartdd.pipeline.warehouse import build_warehouse, publish
+from smartdd.ingest.rejections import R_NOT_REGULAR, R_SYMLINK
+from smartdd.pipeline.publish import publish
+from smartdd.pipeline.warehouse import build_warehouse
 from smartdd.pipeline.workbook import process_submission
 from smartdd.records import ReceivedFile
+from smartdd.safe_text import display_name
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +28,36 @@ log = logging.getLogger(__name__)
 def receive(settings: Settings) -> list[dict]:
     """Archive every file in the landing folder (before anything else reads it).
 
-    Every regular file counts, in subfolders too, hidden or not: a file that is not a
-    workbook is rejected with a reason, never silently skipped.
+    Every entry counts, in subfolders too, hidden or not: a file that is not a workbook is
+    rejected with a reason, a symbolic link is recorded as refused (never followed), nothing is
+    silently skipped. Files are taken in order of arrival, so when the same bytes landed under
+    several names the earliest arrival is the one processed.
     """
     settings.ensure()
     load_key(settings.home)  # fail the run at once, before any work, when no key is configured
+    now = dt.datetime.now(dt.UTC)
     received = []
-    for path in landed_files(settings.landing):
-        name = path.relative_to(settings.landing).as_posix()
-        received.append(archive_file(path, settings.archive, name=name).to_dict())
+    for path in sorted(landed_files(settings.landing), key=lambda p: (landed_at(p, now), p)):
+        name = display_name(path.relative_to(settings.landing).as_posix())
+        if path.is_symlink():
+            receipt = refused_entry(path, name, R_SYMLINK, now)
+        elif not path.is_file():  # a FIFO or a device would block or never end
+            receipt = refused_entry(path, name, R_NOT_REGULAR, now)
+        else:
+            receipt = archive_file(path, settings.archive, name=name, now=now)
+        received.append(receipt.to_dict())
     log.info("received %d file(s) in %s", len(received), settings.landing)
     return received
 
 
 def landed_files(landing: Path) -> list[Path]:
-    return sorted(p for p in landing.rglob("*") if p.is_file() and not p.is_symlink())
+    """Every regular file and every symbolic link under `landing`; links are listed, never followed."""
+    found = []
+    for folder, subfolders, files in os.walk(landing, followlinks=False):
+        base = Path(folder)
+        found += [base / f for f in files]
+        found += [base / d for d in subfolders if (base / d).is_symlink()]
+    return sorted(found)
 
 
 def ingest_one(received: dict, settings: Settings) -> dict:
@@ -51,7 +71,11 @@ def build_and_publish(settings: Settings) -> str:
 def write_reports(settings: Settings) -> list[str]:
     from smartdd.reports.build import write_reports as build_reports  # matplotlib, jinja: only when reporting
 
-    return [str(p) for p in build_reports(settings.warehouse, settings.reports)]
+    written = build_reports(settings.warehouse, settings.reports)
+    if reports_group_readable():  # documented opt-in: the investment team's group reads the reports
+        for path in written:
+            path.chmod(0o640)
+    return [str(p) for p in written]
 
 
 class Unaccounted(RuntimeError):

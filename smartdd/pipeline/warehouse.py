@@ -1,4 +1,4 @@
-"""Build the warehouse with `dbt build` into a fresh file, then publish it with one rename.
+"""Build the warehouse with `dbt build` into a fresh file (published by `publish.py`).
 
 DuckDB allows one writer per file and any open handle blocks it, so dbt never writes the
 published file: analysts holding it open keep a consistent view, and a failed build leaves
@@ -71,16 +71,6 @@ def build_warehouse(settings: Settings) -> BuildResult:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
         raise BuildFailed(f"dbt build failed (exit {result.returncode}); full log: {log_file}\n{tail}")
     return BuildResult(build_file=build_file, log_file=log_file)
-
-
-def publish(build: BuildResult, settings: Settings) -> Path:
-    """Atomically replace the published warehouse with the finished build file."""
-    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    stale_wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
-    os.replace(build.build_file, settings.warehouse)
-    # A WAL left by someone who opened the old file read-write would be replayed into the new one.
-    stale_wal.unlink(missing_ok=True)
-    return settings.warehouse
 
 
 def _write_empty_sources(settings: Settings) -> None:

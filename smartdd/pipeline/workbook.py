@@ -25,7 +25,7 @@ from smartdd.ingest.rawzone import write_submission
 from smartdd.ingest.reader import read_workbook
 from smartdd.ingest.safety import RejectedFile, check_workbook_file
 from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
-from smartdd.storage import atomic_path
+from smartdd.storage import atomic_path, infrastructure_fault, is_infrastructure_error
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,10 @@ def process_submission(received: ReceivedFile, settings: Settings) -> Submission
         status=REJECTED,
         reason="",
     )
-    if received.is_duplicate:
-        record.reason = f"This file is identical to '{received.first_name}', already received; it was not processed twice."
-        _write_ledger(settings, record, [Issue("", "", ERROR, "duplicate_file", record.reason)])
+    if received.refused or received.is_duplicate:
+        rule = "not_a_file" if received.refused else "duplicate_file"
+        record.reason = received.refused or f"This file is identical to '{received.first_name}', already received; it was not processed twice."
+        _write_ledger(settings, record, [Issue("", "", ERROR, rule, record.reason)])
         return record
     sheets, issues = _read_and_validate(received, settings, record)
     _settle(record, issues)
@@ -68,7 +69,11 @@ def process_submission(received: ReceivedFile, settings: Settings) -> Submission
             _quarantine(received, settings, record)
         else:
             write_submission(settings.raw, record.submission_id, {name: typed.frame for name, typed in sheets.items()}, _provenance(sheets))
-    except Exception as crash:  # storing failed: the file is rejected, still accounted for
+    except OSError as crash:
+        if is_infrastructure_error(crash):
+            raise infrastructure_fault("Storing", record.file_name, crash) from None
+        raise
+    except Exception as crash:  # a bug in storing: the file is rejected, still accounted for
         _log_crash("storing", record, crash)
         issues.append(
             Issue(
@@ -76,7 +81,12 @@ def process_submission(received: ReceivedFile, settings: Settings) -> Submission
             )
         )
         _settle(record, issues)
-    _write_ledger(settings, record, issues)
+    try:
+        _write_ledger(settings, record, issues)
+    except OSError as crash:
+        if is_infrastructure_error(crash):
+            raise infrastructure_fault("Recording the outcome of", record.file_name, crash) from None
+        raise
     if issues:
         try:
             write_feedback(settings.feedback / f"{_safe_name(record)}_feedback.xlsx", record, issues)
@@ -99,6 +109,11 @@ def _read_and_validate(received: ReceivedFile, settings: Settings, record: Submi
             issues += validate_submission(sheets)
     except RejectedFile as rejected:
         issues.append(Issue("", "", ERROR, "unreadable_file", rejected.reason))
+    except OSError as crash:
+        if is_infrastructure_error(crash):
+            raise infrastructure_fault("Reading", received.file_name, crash) from None
+        _log_crash("reading", record, crash)
+        issues.append(Issue("", "", ERROR, "unreadable_file", f"The file could not be read ({type(crash).__name__}). It is kept in the archive."))
     except Exception as crash:  # a reader bug must not stop the batch; the file stays accounted for
         _log_crash("reading", record, crash)
         issues.append(
@@ -155,7 +170,8 @@ def _safe_name(record: SubmissionRecord) -> str:
 def _quarantine(received: ReceivedFile, settings: Settings, record: SubmissionRecord) -> None:
     target = settings.quarantine / f"{_safe_name(record)}{received.archived_path.suffix}"
     if not target.exists():
-        shutil.copyfile(received.archived_path, target)
+        with atomic_path(target) as tmp:  # a full disk never leaves half a copy that a re-run would keep
+            shutil.copyfile(received.archived_path, tmp)
 
 
 def _provenance(sheets: dict[str, TypedSheet]) -> pd.DataFrame:

@@ -66,8 +66,8 @@ def _price(row) -> dict:
     try:
         pricing = _price_terms(_terms(row))
         error = None if pricing.apr_pct is not None else "no internal rate of return (the cash flows never change sign)"
-    except (ValueError, TypeError) as exc:
-        pricing, error = None, str(exc)
+    except (ValueError, TypeError, ArithmeticError) as exc:  # one product's terms never stop the build
+        pricing, error = None, str(exc) or type(exc).__name__
     apr = pricing.apr_pct if pricing else None
     nominal = _nominal_annual_pct(row)
     disclosed = _value(row, "disclosed_apr_pct")

@@ -62,10 +62,25 @@ tape_mismatch as (
     where tape_gaps.gap > tape_rules.threshold
 ),
 
+-- A product whose terms cannot be priced is left out of the averages; the investee hears why.
+unpriced as (
+    select
+        submission_id,
+        'Products' as sheet,
+        'product_code' as field,
+        'warning' as severity,
+        'product_code:pricing' as rule,
+        'Product ' || product_code || ' could not be priced: ' || pricing_error || ' It is left out of the pricing averages.' as message
+    from {{ ref('int_products__priced') }}
+    where pricing_error is not null
+),
+
 unioned as (
     select * from cross_quarter
     union all
     select * from tape_mismatch
+    union all
+    select * from unpriced
 )
 
 select
