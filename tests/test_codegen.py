@@ -1,4 +1,4 @@
-"""The committed GX suites and dbt sources are exactly what the spec generates."""
+"""The committed GX suites and dbt sources are exactly what the spec generates, the dbt metric macros what the metric catalogue does."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import json
 from smartdd.expectations.suites import build_suite, suite_path
 
 from smartdd.codegen import SOURCES_PATH, render_sources
+from smartdd.methodology.metrics import MACROS_PATH, render_macros
 from smartdd.spec import load_spec
 
 
 def test_dbt_sources_match_the_spec():
     assert SOURCES_PATH.read_text(encoding="utf-8") == render_sources(), "run: python -m smartdd.codegen"
+
+
+def test_dbt_metric_macros_match_the_catalogue():
+    assert MACROS_PATH.read_text(encoding="utf-8") == render_macros(), "run: python -m smartdd.methodology.metrics"
 
 
 def test_gx_suites_match_the_spec():

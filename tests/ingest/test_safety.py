@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import pickle
+import random
 import sys
 import time
 from pathlib import Path
@@ -195,3 +197,16 @@ def test_run_isolated_unpicklable_exception_becomes_runtime_error():
 def test_run_isolated_rejects_unpicklable_function_in_the_parent():
     with pytest.raises((pickle.PicklingError, AttributeError)):
         run_isolated(lambda: 1)
+
+
+@pytest.mark.parametrize("split", [1, 4, 8])
+def test_entity_declaration_across_an_inflate_chunk_boundary_is_found(tmp_path, split):
+    """The scan inflates 1 MiB at a time: a '<!DOCTYPE' cut in two by a chunk boundary must still be seen."""
+    prolog = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!--'
+    filler = base64.b64encode(random.Random(split).randbytes(2**20))  # incompressible: no zip-bomb ratio
+    start = 2**20 - split  # where the DOCTYPE begins in the inflated member
+    comment = filler[: start - len(prolog) - len(b"-->")]
+    sheet = prolog + comment + b"-->" + b'<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd"><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    assert sheet.index(b"<!DOCTYPE") == start
+    path = hf._copy_xlsx(hf.valid_xlsx(tmp_path, "base.xlsx"), tmp_path / "straddling.xlsx", replace={hf.SHEET1: sheet})
+    assert "XML entity definitions" in rejection(path)
