@@ -1,12 +1,17 @@
 """Write an accepted submission to the raw zone: one Parquet file per sheet, written once.
 
-Layout: raw/<submission_id>/<table>.parquet (+ provenance.parquet). The folder is written
-under a temporary name and renamed, so dbt never reads half a submission. Every table is
+Layout: raw/<submission_id>/<table>.parquet (+ provenance.parquet, and _sha256.json with each
+file's hash). The folder is written under a temporary name and renamed, so dbt never reads half
+a submission; a folder damaged later (a crash, a full disk) fails its checksums and is rebuilt
+from the archive before dbt runs. Every table is
 always written, empty when the sheet was absent, so the dbt sources always find their files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -26,6 +31,7 @@ _ARROW_TYPES = {
     "date": pa.date32(),
     "yn": pa.bool_(),
 }
+CHECKSUMS = "_sha256.json"  # written with the tables, checked before every build
 SCHEMA_FOLDER = "_schema"  # empty tables, so the sources exist before any submission lands
 PROVENANCE_SCHEMA = pa.schema(
     [("submission_id", pa.string()), ("sheet", pa.string()), ("field", pa.string()), ("column_letter", pa.string()), ("row_number", pa.int64())]
@@ -41,11 +47,14 @@ def table_schema(sheet: Sheet) -> pa.Schema:
 
 
 def write_submission(raw_dir: Path, submission_id: str, frames: dict[str, pd.DataFrame], provenance: pd.DataFrame, spec: Spec | None = None) -> Path:
-    """Write every table of one accepted submission; an existing folder is left untouched."""
+    """Write every table of one accepted submission; an existing intact folder is left untouched,
+    a damaged one (see `is_intact`) is moved aside and written again."""
     spec = spec or load_spec()
     final = raw_dir / submission_id
     if final.exists():
-        return final
+        if is_intact(final):
+            return final
+        set_aside(final)
     tmp = raw_dir / ".incoming" / submission_id  # two levels deep: outside the sources glob
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -54,8 +63,43 @@ def write_submission(raw_dir: Path, submission_id: str, frames: dict[str, pd.Dat
         _write_table(tmp / f"{sheet.table_name}.parquet", sheet, submission_id, frame)
     provenance = provenance.assign(submission_id=submission_id)
     pq.write_table(pa.Table.from_pandas(provenance, schema=PROVENANCE_SCHEMA, preserve_index=False), tmp / "provenance.parquet")
+    checksums = {f.name: _sha256(f) for f in sorted(tmp.glob("*.parquet"))}
+    (tmp / CHECKSUMS).write_text(json.dumps(checksums, indent=2, sort_keys=True))
     os.replace(tmp, final)
     return final
+
+
+def submission_folders(raw_dir: Path) -> list[Path]:
+    """The folders of accepted submissions (not the schema folder, nor the hidden work folders)."""
+    return sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) if raw_dir.exists() else []
+
+
+def is_intact(folder: Path) -> bool:
+    """Every file the checksum list names is there with its recorded hash (a crash or a full disk
+    can leave half a Parquet file); a folder from before checksums must at least parse."""
+    listed = folder / CHECKSUMS
+    try:
+        if listed.exists():
+            return all(_sha256(folder / name) == digest for name, digest in json.loads(listed.read_text()).items())
+        return all(pq.ParquetFile(f).metadata is not None for f in folder.glob("*.parquet"))
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+
+
+def set_aside(folder: Path) -> Path:
+    """Move a damaged submission folder out of dbt's sight, keeping it for inspection."""
+    target = folder.parent / ".damaged" / f"{folder.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(folder, target)
+    return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(2**20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_schema_folder(raw_dir: Path, spec: Spec | None = None) -> None:

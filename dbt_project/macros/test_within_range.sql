@@ -1,7 +1,7 @@
 {# Every non-null value of the column lies in [min_value, max_value] (either bound optional).
    Written here because dbt packages (dbt_utils.accepted_range) cannot be installed offline. #}
 {% test within_range(model, column_name, min_value=none, max_value=none) %}
-select {{ column_name }} as out_of_range_value
+select *  -- whole rows: a failure names its submission_id
 from {{ model }}
 where {{ column_name }} is not null
   and (

@@ -17,6 +17,7 @@ from smartdd.ingest.archive import archive_file, landed_at, refused_entry
 from smartdd.ingest.pseudonymise import load_key
 from smartdd.ingest.rejections import R_NOT_REGULAR, R_SYMLINK
 from smartdd.pipeline.publish import publish
+from smartdd.pipeline.repair import repair_raw_zone
 from smartdd.pipeline.warehouse import build_warehouse
 from smartdd.pipeline.workbook import process_submission
 from smartdd.records import ReceivedFile
@@ -65,6 +66,7 @@ def ingest_one(received: dict, settings: Settings) -> dict:
 
 
 def build_and_publish(settings: Settings) -> str:
+    repair_raw_zone(settings)  # a torn raw-zone file must not fail this and every later build
     return str(publish(build_warehouse(settings), settings))
 
 

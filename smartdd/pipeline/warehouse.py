@@ -7,17 +7,22 @@ the last good warehouse in place.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from smartdd.config import DBT_PROJECT_DIR, Settings
 from smartdd.ingest.rawzone import write_schema_folder
+from smartdd.pipeline.dbt_results import DbtFailure, failing_submissions, read_failures
 from smartdd.records import ISSUES_SCHEMA, LEDGER_SCHEMA
 
 DBT_TIMEOUT_S = 3600
+MAX_EXCLUSION_ROUNDS = 3  # builds again at most this often, each time without the submissions that failed
+log = logging.getLogger(__name__)
 
 
 class BuildFailed(RuntimeError):
@@ -28,6 +33,7 @@ class BuildFailed(RuntimeError):
 class BuildResult:
     build_file: Path
     log_file: Path
+    excluded: dict[str, str] = field(default_factory=dict)  # submission_id -> why it was taken out
 
 
 def dbt_env(settings: Settings, build_file: Path) -> dict[str, str]:
@@ -59,18 +65,39 @@ def run_dbt(settings: Settings, build_file: Path, *args: str) -> subprocess.Comp
 
 
 def build_warehouse(settings: Settings) -> BuildResult:
+    """`dbt build` into a fresh file. When data tests fail on the rows of some submissions, those
+    submissions are taken out (with a reason, in marts.submissions) and the rest is built again;
+    any other failure fails the build with every failing node named."""
     settings.ensure()
     _write_empty_sources(settings)
     build_file = settings.work / "smartdd.build.duckdb"
-    for stale in (build_file, build_file.with_name(build_file.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    result = run_dbt(settings, build_file, "build", "--fail-fast")
     log_file = settings.work / "dbt_build.log"
-    log_file.write_text(result.stdout + result.stderr)
-    if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
-        raise BuildFailed(f"dbt build failed (exit {result.returncode}); full log: {log_file}\n{tail}")
-    return BuildResult(build_file=build_file, log_file=log_file)
+    excluded: dict[str, str] = {}
+    logs = []
+    for _ in range(MAX_EXCLUSION_ROUNDS + 1):
+        for stale in (build_file, build_file.with_name(build_file.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        result = run_dbt(settings, build_file, "build", "--vars", json.dumps({"excluded_submissions": excluded}))
+        logs.append(result.stdout + result.stderr)
+        log_file.write_text("\n".join(logs))
+        if result.returncode == 0:
+            for submission_id, reason in excluded.items():
+                log.warning("submission %s was taken out of the build: %s", submission_id, reason)
+            return BuildResult(build_file=build_file, log_file=log_file, excluded=excluded)
+        failures = read_failures(settings.work / "dbt_target" / "run_results.json")
+        more = {k: v for k, v in failing_submissions(build_file, failures).items() if k not in excluded}
+        if not more:
+            break
+        excluded.update(more)
+    raise BuildFailed(_failure_message(result, failures, log_file))
+
+
+def _failure_message(result, failures: list[DbtFailure], log_file: Path) -> str:
+    if failures:
+        listed = "\n".join(f"  - {f.describe()}" for f in failures)
+        return f"dbt build failed: {len(failures)} node(s) failed; the previously published warehouse was kept. Full log: {log_file}\n{listed}"
+    tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
+    return f"dbt build failed (exit {result.returncode}); the previously published warehouse was kept. Full log: {log_file}\n{tail}"
 
 
 def _write_empty_sources(settings: Settings) -> None:

@@ -10,8 +10,9 @@ renamed as (
         cast(file_name as varchar) as file_name,
         cast(file_sha256 as varchar) as file_sha256,
         received_at,
-        cast(status as varchar) as status,
-        cast(reason as varchar) as reason,
+        -- a submission taken out of this build (a dbt test failed on its rows) shows as rejected, with why
+        case when {{ exclusion_reason() }} is null then cast(status as varchar) else 'rejected' end as status,
+        coalesce({{ exclusion_reason() }}, cast(reason as varchar)) as reason,
         cast(errors as bigint) as error_count,
         cast(warnings as bigint) as warning_count,
         cast(language as varchar) as language

@@ -1,6 +1,7 @@
 -- Client identifiers arrive as keyed hashes (ingest pseudonymises them); the names say so.
 with source as (
     select * from {{ source('raw', 'loan_tape') }}
+    where {{ not_excluded() }}
 ),
 
 renamed as (

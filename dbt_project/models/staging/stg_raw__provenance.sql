@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw', 'provenance') }}
+    where {{ not_excluded() }}
 ),
 
 renamed as (
