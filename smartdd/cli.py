@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from smartdd.config import Settings
+from smartdd.storage import atomic_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,12 +111,17 @@ def _bring_to_landing(source: Path, landing: Path) -> int:
     copied = 0
     for path in landed_files(source):
         target = landing / path.relative_to(source)
-        if target.exists() and filecmp.cmp(path, target, shallow=False):
+        if target.is_file() and path.is_file() and not path.is_symlink() and filecmp.cmp(path, target, shallow=False):
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.copying")
-        shutil.copy2(path, tmp)
-        os.replace(tmp, target)
+        if path.is_symlink():  # carried over as a link (never followed), so receive records it as refused
+            if not target.is_symlink() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(os.readlink(path), target)
+            continue
+        if not path.is_file():
+            continue  # a pipe or device in the source folder: nothing to copy
+        with atomic_path(target) as tmp:  # the temporary name never derives from the (maybe 250-character) name
+            shutil.copy2(path, tmp)
         copied += 1
     return copied
 

@@ -93,7 +93,7 @@ def test_accounting_check_fails_when_a_received_file_has_no_outcome(batch, tmp_p
     lost = dict(received[0], name="never-ingested.xlsx", first_name="never-ingested.xlsx", sha256="f" * 64)
     with pytest.raises(Unaccounted, match="never-ingested.xlsx"):
         check_accounting([*received, lost], [], settings)
-    with pytest.raises(Unaccounted, match="build or the reports failed"):
+    with pytest.raises(Unaccounted, match="build, the publish or the reports failed"):
         check_accounting(received, None, settings)
     with pytest.raises(Unaccounted, match="receive step failed"):
         check_accounting(None, [], settings)

@@ -89,11 +89,20 @@ def check_accounting(received: list[dict] | None, reports_written: list[str] | N
     and the build and the reports finished: otherwise the run fails instead of looking green."""
     if received is None:
         raise Unaccounted("The receive step failed, so no file of this run is accounted for; see its log.")
-    if reports_written is None:
-        raise Unaccounted("The warehouse build or the reports failed; the previously published warehouse was kept. See their logs.")
+    problems = []
     missing = [r["name"] for r in received if not (settings.ledger / "submissions" / f"{ReceivedFile.from_dict(r).submission_id}.parquet").exists()]
     if missing:
-        raise Unaccounted(f"{len(missing)} received file(s) have no outcome recorded (their ingest task failed): {', '.join(missing)}")
+        problems.append(
+            f"{len(missing)} received file(s) have no outcome recorded: their ingest task failed (its log says why; a full disk or a "
+            f"permission problem is reported there), and they will be processed again on the next run: {', '.join(missing)}"
+        )
+    if reports_written is None:
+        problems.append(
+            "The warehouse build, the publish or the reports failed; see their logs. A failed build or publish keeps the previously "
+            "published warehouse; failed reports leave the new warehouse published without its reports."
+        )
+    if problems:
+        raise Unaccounted(" ".join(problems))
     return len(received)
 
 
