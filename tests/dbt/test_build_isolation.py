@@ -41,7 +41,8 @@ ONE_DAY_BULLET = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     home = empty_home(tmp_path_factory.mktemp("home"))
-    add_submission(home, GOOD, COVER, PORTFOLIO, [*PRODUCTS, ONE_DAY_BULLET])
+    odd_name = {**COVER, "institution_name": "Test \x1b[31mMicro\x01finance\x00 =HYPERLINK(\"x\")"}  # controls, a NUL, a formula
+    add_submission(home, GOOD, odd_name, PORTFOLIO, [*PRODUCTS, ONE_DAY_BULLET])
     other = {**COVER, "investee_id": "MFI-T-002", "institution_name": "Broken Numbers MFI"}
     add_submission(home, BAD, other, {**PORTFOLIO, "gross_loan_portfolio": float("inf"), "par30": float("inf")}, PRODUCTS)
     settings = Settings.from_env(home)
@@ -90,3 +91,20 @@ def test_a_failure_that_no_submission_explains_names_every_failing_node(tmp_path
     message = str(failed.value)
     assert "node(s) failed" in message and "rating_bands" in message, message
     assert "previously published warehouse was kept" in message
+
+
+def test_reports_are_written_whatever_characters_an_institution_name_holds(built, tmp_path):
+    from openpyxl import load_workbook
+
+    from smartdd.reports.build import write_reports
+
+    _, result = built
+    written = write_reports(result.build_file, tmp_path / "reports")
+    assert {p.suffix for p in written} >= {".html", ".pdf", ".xlsx"}
+    for path in written:
+        data = path.read_bytes()
+        if path.suffix == ".html":
+            assert b"\x1b" not in data and b"\x01" not in data and b"\x00" not in data, path
+    excel = next(p for p in written if p.suffix == ".xlsx")
+    names = [c.value for row in load_workbook(excel).worksheets[0].iter_rows() for c in row if isinstance(c.value, str) and "Micro" in c.value]
+    assert names and all("\x1b" not in n and "\x01" not in n for n in names)
