@@ -66,6 +66,25 @@ def archive_file(path: Path, archive_dir: Path, name: str, now: dt.datetime | No
     )
 
 
+def known_receipt(archive_dir: Path, sha256: str, name: str) -> ReceivedFile | None:
+    """The receipt of bytes already in the archive under this name, without copying them again."""
+    receipt = archive_dir / f"{sha256}.json"
+    stored = [p for p in archive_dir.glob(f"{sha256}.*") if p.suffix != ".json"]
+    if not receipt.exists() or not stored:
+        return None
+    meta = json.loads(receipt.read_text())
+    if name not in meta.get("file_names", []):
+        return None
+    return ReceivedFile(
+        sha256=sha256,
+        size=meta["size"],
+        received_at=dt.datetime.fromisoformat(meta["received_at"]),
+        archived_path=stored[0],
+        first_name=meta["file_names"][0],
+        name=name,
+    )
+
+
 def refused_entry(path: Path, name: str, reason: str, now: dt.datetime | None = None) -> ReceivedFile:
     """A landed entry that is not taken (a symbolic link): accounted for, never followed or copied."""
     digest = hashlib.sha256(f"refused\0{name}".encode("utf-8", "surrogateescape")).hexdigest()

@@ -46,15 +46,18 @@ def table_schema(sheet: Sheet) -> pa.Schema:
     return pa.schema(fields)
 
 
-def write_submission(raw_dir: Path, submission_id: str, frames: dict[str, pd.DataFrame], provenance: pd.DataFrame, spec: Spec | None = None) -> Path:
+def write_submission(
+    raw_dir: Path, submission_id: str, frames: dict[str, pd.DataFrame], provenance: pd.DataFrame, spec: Spec | None = None, replace: bool = False
+) -> Path:
     """Write every table of one accepted submission; an existing intact folder is left untouched,
-    a damaged one (see `is_intact`) is moved aside and written again."""
+    a damaged one (see `is_intact`) is moved aside and written again, and so is any existing one
+    with `replace` (the file was processed again under a new spec or code version)."""
     spec = spec or load_spec()
     final = raw_dir / submission_id
     if final.exists():
-        if is_intact(final):
+        if is_intact(final) and not replace:
             return final
-        set_aside(final)
+        set_aside(final, "replaced" if replace else "damaged")
     tmp = raw_dir / ".incoming" / submission_id  # two levels deep: outside the sources glob
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -86,9 +89,9 @@ def is_intact(folder: Path) -> bool:
         return False
 
 
-def set_aside(folder: Path) -> Path:
-    """Move a damaged submission folder out of dbt's sight, keeping it for inspection."""
-    target = folder.parent / ".damaged" / f"{folder.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
+def set_aside(folder: Path, why: str = "damaged") -> Path:
+    """Move a submission folder out of dbt's sight (raw/.damaged/ or raw/.replaced/), keeping it."""
+    target = folder.parent / f".{why}" / f"{folder.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(folder, target)
     return target

@@ -99,6 +99,7 @@ class SubmissionRecord:
     errors: int = 0
     warnings: int = 0
     language: str = "en"
+    processed_with: str = ""  # the processing version (see pipeline.incremental) that decided it
 
     def summary(self) -> dict:
         out = asdict(self)
@@ -123,5 +124,6 @@ LEDGER_SCHEMA = pa.schema(
         ("errors", pa.int64()),
         ("warnings", pa.int64()),
         ("language", pa.string()),
+        ("processed_with", pa.string()),
     ]
 )

@@ -2,22 +2,97 @@
 
 Analysts holding the old file open keep a consistent view; nobody ever sees a half-built
 warehouse, and a failed build never reaches this step.
+
+The published file is a copy of the build in an older DuckDB storage format (`STORAGE_VERSION`,
+default v1.4.0): dbt writes with the project's DuckDB, whose own format clients before it cannot
+open, and analysts use whatever DuckDB their CLI, Python or BI tool ships (docs/analysts.md).
+The copy is written beside the published file, then renamed over it. The dbt docs of the build
+are published beside it as `warehouse/docs/index.html` (one self-contained page).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import re
+import shutil
 from pathlib import Path
 
+import duckdb
+
 from smartdd.config import Settings
-from smartdd.pipeline.warehouse import BuildResult
+from smartdd.pipeline.warehouse import BuildResult, run_dbt
+from smartdd.storage import atomic_path
+
+log = logging.getLogger(__name__)
+
+STORAGE_VERSION = os.environ.get("SMARTDD_WAREHOUSE_STORAGE_VERSION", "v1.4.0")  # the oldest DuckDB that opens it: 1.4.0
+_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
 
 
 def publish(build: BuildResult, settings: Settings) -> Path:
-    """Atomically replace the published warehouse with the finished build file."""
+    """Write the build's dbt docs, then atomically replace the published warehouse with a
+    copy of the finished build in `STORAGE_VERSION`; the build file is removed."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    docs = generate_docs(build, settings)
     stale_wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
-    os.replace(build.build_file, settings.warehouse)
+    with atomic_path(settings.warehouse) as portable:
+        try:
+            copy_database(build.build_file, portable, STORAGE_VERSION)  # closed and checkpointed: no WAL
+        finally:
+            portable.with_name(portable.name + ".wal").unlink(missing_ok=True)
     # A WAL left by someone who opened the old file read-write would be replayed into the new one.
     stale_wal.unlink(missing_ok=True)
+    for leftover in (build.build_file, build.build_file.with_name(build.build_file.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if docs is not None:
+        publish_docs(docs, settings)
     return settings.warehouse
+
+
+def copy_database(source: Path, target: Path, storage_version: str = STORAGE_VERSION) -> Path:
+    """Every schema, table, view, macro and sequence of `source` into a new file `target`
+    written in `storage_version` (readable by that DuckDB release and every later one)."""
+    if not _VERSION.match(storage_version):
+        raise ValueError(f"SMARTDD_WAREHOUSE_STORAGE_VERSION must look like v1.4.0, not {storage_version!r}")
+    target.unlink(missing_ok=True)
+    with duckdb.connect() as con:
+        con.execute("attach ? as build (read_only)", [str(source)])
+        con.execute(f"attach ? as published (storage_version '{storage_version}')", [str(target)])
+        con.execute("copy from database build to published")
+        con.execute("checkpoint published")
+        con.execute("detach published")
+        con.execute("detach build")
+    return target
+
+
+def storage_version_of(path: Path) -> str:
+    """The storage version a DuckDB file declares (e.g. 'v1.4.0'), as DuckDB reports it."""
+    with duckdb.connect() as con:
+        con.execute("attach ? as w (read_only)", [str(path)])
+        tags = con.execute("select tags from duckdb_databases() where database_name = 'w'").fetchone()[0]
+    return tags.get("storage_version", "")
+
+
+def generate_docs(build: BuildResult, settings: Settings) -> Path | None:
+    """`dbt docs generate --static` against the finished build file; the static page, or None
+    when dbt could not write it (logged: the warehouse is published anyway, the old docs stay)."""
+    excluded = getattr(build, "excluded", {}) or {}
+    args = ["docs", "generate", "--static", "--no-compile", "--vars", json.dumps({"excluded_submissions": excluded})]  # the build's vars: partial parsing holds
+    result = run_dbt(settings, build.build_file, *args)
+    page = settings.work / "dbt_target" / "static_index.html"
+    (settings.work / "dbt_docs.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0 or not page.exists():
+        log.error("dbt docs generate failed (exit %s); the warehouse is published without new docs. Log: %s", result.returncode, settings.work / "dbt_docs.log")
+        return None
+    return page
+
+
+def publish_docs(static_index: Path, settings: Settings) -> Path:
+    """The dbt docs page (target/static_index.html) as `warehouse/docs/index.html`, atomically."""
+    target = settings.warehouse_dir / "docs" / "index.html"
+    with atomic_path(target) as tmp:
+        shutil.copyfile(static_index, tmp)
+        tmp.chmod(0o600)
+    return target

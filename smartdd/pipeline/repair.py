@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from smartdd.config import Settings
 from smartdd.ingest.rawzone import is_intact, set_aside, submission_folders
-from smartdd.pipeline.workbook import process_submission
+from smartdd.pipeline.batch import process_batch
 from smartdd.records import ReceivedFile
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def repair_raw_zone(settings: Settings) -> list[str]:
             log.error("raw-zone folder %s is damaged and has no ledger row to rebuild it from; kept at %s", folder.name, moved)
             continue
         log.warning("raw-zone folder %s failed its checksums; rebuilding it from the archive (damaged copy kept at %s)", folder.name, moved)
-        process_submission(received, settings)
+        process_batch([received], settings, reuse=False)
         repaired.append(folder.name)
     return repaired
 

@@ -6,6 +6,7 @@ Values crossing task boundaries are small JSON-able dicts (Airflow passes them a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from pathlib import Path
@@ -13,17 +14,25 @@ from pathlib import Path
 import duckdb
 
 from smartdd.config import Settings, reports_group_readable
-from smartdd.ingest.archive import archive_file, landed_at, refused_entry
+from smartdd.ingest.archive import archive_file, known_receipt, landed_at, refused_entry
 from smartdd.ingest.pseudonymise import load_key
 from smartdd.ingest.rejections import R_NOT_REGULAR, R_SYMLINK
+from smartdd.pipeline.batch import process_batch
+from smartdd.pipeline.incremental import previous_outcome, revalidate_everything
 from smartdd.pipeline.publish import publish
 from smartdd.pipeline.repair import repair_raw_zone
 from smartdd.pipeline.warehouse import build_warehouse
 from smartdd.pipeline.workbook import process_submission
 from smartdd.records import ReceivedFile
 from smartdd.safe_text import display_name
+from smartdd.storage import write_text_atomic
 
 log = logging.getLogger(__name__)
+
+BATCH_SIZE_ENV = "SMARTDD_BATCH_SIZE"
+DEFAULT_BATCH_SIZE = 50  # files per mapped ingest task: one worker pool's start-up shared by 50 files
+LANDED_INDEX = "_landed.json"  # landed name -> size, mtime and hash when last seen
+RUN_MANIFEST = "received.json"  # every receipt of the current run (one run per home at a time)
 
 
 def receive(settings: Settings) -> list[dict]:
@@ -37,6 +46,8 @@ def receive(settings: Settings) -> list[dict]:
     settings.ensure()
     load_key(settings.home)  # fail the run at once, before any work, when no key is configured
     now = dt.datetime.now(dt.UTC)
+    index_file = settings.archive / LANDED_INDEX
+    index = {} if revalidate_everything() or not index_file.exists() else json.loads(index_file.read_text())
     received = []
     for path in sorted(landed_files(settings.landing), key=lambda p: (landed_at(p, now), p)):
         name = display_name(path.relative_to(settings.landing).as_posix())
@@ -45,10 +56,43 @@ def receive(settings: Settings) -> list[dict]:
         elif not path.is_file():  # a FIFO or a device would block or never end
             receipt = refused_entry(path, name, R_NOT_REGULAR, now)
         else:
-            receipt = archive_file(path, settings.archive, name=name, now=now)
+            receipt = _unchanged(index, path, name, settings) or archive_file(path, settings.archive, name=name, now=now)
+            stat = path.stat()
+            index[name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": receipt.sha256}
         received.append(receipt.to_dict())
+    write_text_atomic(index_file, json.dumps(index, sort_keys=True))
     log.info("received %d file(s) in %s", len(received), settings.landing)
     return received
+
+
+def _unchanged(index: dict, path: Path, name: str, settings: Settings) -> ReceivedFile | None:
+    """A landed file seen before with the same size and modification time: not copied or hashed
+    again (the landing folder is never drained, so this is most files of a later quarter)."""
+    seen = index.get(name)
+    stat = path.stat()
+    if not seen or seen["size"] != stat.st_size or seen["mtime_ns"] != stat.st_mtime_ns:
+        return None
+    return known_receipt(settings.archive, seen["sha256"], name)
+
+
+def receive_in_batches(settings: Settings, batch_size: int | None = None) -> list[list[dict]]:
+    """`receive`, then only the files that need processing (new, changed, or decided under another
+    processing version), in batches: the DAG maps one task over each batch, so there is no
+    ceiling on the number of files. Every receipt of this run goes to the run's manifest, which
+    the accounting check reads."""
+    manifest = settings.work / RUN_MANIFEST
+    manifest.unlink(missing_ok=True)  # a failed receive must never leave the previous run's list
+    received = receive(settings)
+    write_text_atomic(manifest, json.dumps(received))
+    todo = [r for r in received if previous_outcome(settings, ReceivedFile.from_dict(r).submission_id) is None]
+    size = batch_size or int(os.environ.get(BATCH_SIZE_ENV) or DEFAULT_BATCH_SIZE)
+    log.info("%d file(s) received, %d to process (the others were processed before under the same version)", len(received), len(todo))
+    return [todo[i : i + size] for i in range(0, len(todo), size)]
+
+
+def received_this_run(settings: Settings) -> list[dict] | None:
+    manifest = settings.work / RUN_MANIFEST
+    return json.loads(manifest.read_text()) if manifest.exists() else None
 
 
 def landed_files(landing: Path) -> list[Path]:
@@ -63,6 +107,11 @@ def landed_files(landing: Path) -> list[Path]:
 
 def ingest_one(received: dict, settings: Settings) -> dict:
     return process_submission(ReceivedFile.from_dict(received), settings).summary()
+
+
+def ingest_batch(batch: list[dict], settings: Settings) -> list[dict]:
+    """One mapped task: a batch of received files through the per-workbook stage."""
+    return [record.summary() for record in process_batch([ReceivedFile.from_dict(r) for r in batch], settings)]
 
 
 def build_and_publish(settings: Settings) -> str:
@@ -104,6 +153,12 @@ def check_accounting(received: list[dict] | None, reports_written: list[str] | N
     if problems:
         raise Unaccounted(" ".join(problems))
     return len(received)
+
+
+def check_run(batches: list | None, reports_written: list[str] | None, settings: Settings) -> int:
+    """The DAG's last step: `check_accounting` over every file of this run's manifest
+    (`batches` is None when the receive step failed)."""
+    return check_accounting(None if batches is None else received_this_run(settings), reports_written, settings)
 
 
 def summary(settings: Settings) -> dict:

@@ -19,11 +19,11 @@ import pyarrow.parquet as pq
 from smartdd.config import Settings
 from smartdd.expectations.feedback import write_feedback
 from smartdd.ingest.coerce import TypedSheet, coerce_sheet
-from smartdd.ingest.isolation import run_isolated
 from smartdd.ingest.pseudonymise import load_key, pseudonymise
 from smartdd.ingest.rawzone import write_submission
 from smartdd.ingest.reader import read_workbook
-from smartdd.ingest.safety import RejectedFile, check_workbook_file
+from smartdd.ingest.safety import RejectedFile
+from smartdd.pipeline.incremental import processing_version
 from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
 from smartdd.storage import atomic_path, infrastructure_fault, is_infrastructure_error
 
@@ -48,39 +48,92 @@ def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False) 
 
 
 def process_submission(received: ReceivedFile, settings: Settings) -> SubmissionRecord:
-    """Whatever happens to the file, a ledger row is written for it: nothing goes unaccounted."""
-    record = SubmissionRecord(
+    """One file through the per-workbook stage (a batch of one: see `pipeline.batch`)."""
+    from smartdd.pipeline.batch import process_batch
+
+    return process_batch([received], settings)[0]
+
+
+def new_record(received: ReceivedFile) -> SubmissionRecord:
+    return SubmissionRecord(
         submission_id=received.submission_id,
         file_name=received.file_name,
         file_sha256=received.sha256,
         received_at=received.received_at,
         status=REJECTED,
         reason="",
+        processed_with=processing_version(),
     )
-    if received.refused or received.is_duplicate:
-        rule = "not_a_file" if received.refused else "duplicate_file"
-        record.reason = received.refused or f"This file is identical to '{received.first_name}', already received; it was not processed twice."
-        _write_ledger(settings, record, [Issue("", "", ERROR, rule, record.reason)])
-        return record
-    sheets, issues = _read_and_validate(received, settings, record)
+
+
+def not_processed(received: ReceivedFile, settings: Settings) -> SubmissionRecord | None:
+    """Entries that are never read: a refused link or pipe, identical bytes under another name."""
+    if not (received.refused or received.is_duplicate):
+        return None
+    record = new_record(received)
+    rule = "not_a_file" if received.refused else "duplicate_file"
+    record.reason = received.refused or f"This file is identical to '{received.first_name}', already received; it was not processed twice."
+    _record(settings, record, [Issue("", "", ERROR, rule, record.reason)])
+    return record
+
+
+def read_typed_or_reason(received: ReceivedFile, outcome) -> tuple[dict[str, TypedSheet], list[Issue]]:
+    """What the parsing worker returned, or the problem it raised, as sheets and issues."""
+    if isinstance(outcome, RejectedFile):
+        return {}, [Issue("", "", ERROR, "unreadable_file", outcome.reason)]
+    if isinstance(outcome, OSError) and is_infrastructure_error(outcome):
+        raise infrastructure_fault("Reading", received.file_name, outcome)
+    if isinstance(outcome, BaseException):  # a reader bug must not stop the batch; the file stays accounted for
+        _log_crash("reading", received.file_name, outcome)
+        message = f"The file could not be read ({type(outcome).__name__}). It is kept in the archive; the pipeline log has the technical details."
+        return {}, [Issue("", "", ERROR, "unreadable_file", message)]
+    return outcome
+
+
+def finish(received: ReceivedFile, sheets: dict[str, TypedSheet], issues: list[Issue], settings: Settings, again: bool = False) -> SubmissionRecord:
+    """Validate what was read, then store it (raw zone or quarantine), record it, write the feedback.
+
+    Whatever happens to the file, a ledger row is written for it; only a fault of the machine
+    (disk full, permission denied) raises, and then nothing is recorded against the investee.
+    `again`: the file was processed before (under another version, or its raw zone was damaged),
+    so its raw-zone folder is replaced rather than kept."""
+    record = new_record(received)
+    _identify(record, sheets)
+    if sheets and not has_errors(issues):
+        try:
+            from smartdd.expectations.validate import validate_submission  # GX import is slow; only when needed
+
+            issues = issues + validate_submission(sheets)
+        except Exception as crash:  # a validation bug must not stop the batch either
+            _log_crash("validating", record.file_name, crash)
+            issues = issues + [
+                Issue("", "", ERROR, "not_validated", f"The file could not be validated ({type(crash).__name__}); the pipeline log has the details.")
+            ]
     _settle(record, issues)
     try:
         if record.status == REJECTED:
             _quarantine(received, settings, record)
         else:
-            write_submission(settings.raw, record.submission_id, {name: typed.frame for name, typed in sheets.items()}, _provenance(sheets))
+            frames = {name: typed.frame for name, typed in sheets.items()}
+            write_submission(settings.raw, record.submission_id, frames, _provenance(sheets), replace=again)
     except OSError as crash:
         if is_infrastructure_error(crash):
             raise infrastructure_fault("Storing", record.file_name, crash) from None
         raise
     except Exception as crash:  # a bug in storing: the file is rejected, still accounted for
-        _log_crash("storing", record, crash)
+        _log_crash("storing", record.file_name, crash)
         issues.append(
             Issue(
                 "", "", ERROR, "not_stored", f"The file could not be stored ({type(crash).__name__}); it is kept in the archive. Please contact the investor."
             )
         )
         _settle(record, issues)
+    _record(settings, record, issues)
+    log.info("%s: %s (%d errors, %d warnings)", record.file_name, record.status, record.errors, record.warnings)
+    return record
+
+
+def _record(settings: Settings, record: SubmissionRecord, issues: list[Issue]) -> None:
     try:
         _write_ledger(settings, record, issues)
     except OSError as crash:
@@ -91,41 +144,7 @@ def process_submission(received: ReceivedFile, settings: Settings) -> Submission
         try:
             write_feedback(settings.feedback / f"{_safe_name(record)}_feedback.xlsx", record, issues)
         except Exception as crash:
-            _log_crash("writing feedback for", record, crash)
-    log.info("%s: %s (%d errors, %d warnings)", record.file_name, record.status, record.errors, record.warnings)
-    return record
-
-
-def _read_and_validate(received: ReceivedFile, settings: Settings, record: SubmissionRecord) -> tuple[dict[str, TypedSheet], list[Issue]]:
-    issues: list[Issue] = []
-    sheets: dict[str, TypedSheet] = {}
-    try:
-        check_workbook_file(received.archived_path, settings.limits)
-        sheets, issues = run_isolated(read_typed_workbook, received.archived_path, settings.limits.max_rows, pseudonymised=True)
-        _identify(record, sheets)
-        if not has_errors(issues):
-            from smartdd.expectations.validate import validate_submission  # GX import is slow; only when needed
-
-            issues += validate_submission(sheets)
-    except RejectedFile as rejected:
-        issues.append(Issue("", "", ERROR, "unreadable_file", rejected.reason))
-    except OSError as crash:
-        if is_infrastructure_error(crash):
-            raise infrastructure_fault("Reading", received.file_name, crash) from None
-        _log_crash("reading", record, crash)
-        issues.append(Issue("", "", ERROR, "unreadable_file", f"The file could not be read ({type(crash).__name__}). It is kept in the archive."))
-    except Exception as crash:  # a reader bug must not stop the batch; the file stays accounted for
-        _log_crash("reading", record, crash)
-        issues.append(
-            Issue(
-                "",
-                "",
-                ERROR,
-                "unreadable_file",
-                f"The file could not be read ({type(crash).__name__}). It is kept in the archive; the pipeline log has the technical details.",
-            )
-        )
-    return sheets, issues
+            _log_crash("writing feedback for", record.file_name, crash)
 
 
 def _settle(record: SubmissionRecord, issues: list[Issue]) -> None:
@@ -138,10 +157,10 @@ def _settle(record: SubmissionRecord, issues: list[Issue]) -> None:
         record.reason = f"{record.warnings} warning(s)" if record.warnings else ""
 
 
-def _log_crash(doing: str, record: SubmissionRecord, crash: Exception) -> None:
+def _log_crash(doing: str, file_name: str, crash: BaseException) -> None:
     """The traceback's frames but not the exception's text, which may quote a cell (PII)."""
     frames = "".join(traceback.format_tb(crash.__traceback__))
-    log.error("%s %s failed with %s\n%s", doing, record.file_name, type(crash).__name__, frames)
+    log.error("%s %s failed with %s\n%s", doing, file_name, type(crash).__name__, frames)
 
 
 def _identify(record: SubmissionRecord, sheets: dict[str, TypedSheet]) -> None:
