@@ -1,6 +1,6 @@
 """Files derived from the submission spec: the GX suites and the dbt source definitions.
 
-Run `python -m smartdd.codegen` after editing `smartdd/spec/submission_spec.yaml`; a test fails
+Run `python -m smartdd.codegen` after editing `smartdd/spec/submission_spec.yaml` or the metric catalogue; a test fails
 while the committed copies are out of step with the spec.
 """
 
@@ -13,6 +13,7 @@ import yaml
 from smartdd.config import DBT_PROJECT_DIR
 from smartdd.expectations.suites import write_suites
 from smartdd.ingest.rawzone import PROVENANCE_SCHEMA
+from smartdd.methodology.metrics import write_macros
 from smartdd.spec import Spec, load_spec
 
 SOURCES_PATH = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
@@ -67,7 +68,7 @@ def render_sources(spec: Spec | None = None) -> str:
 def write_all() -> list[Path]:
     SOURCES_PATH.parent.mkdir(parents=True, exist_ok=True)
     SOURCES_PATH.write_text(render_sources(), encoding="utf-8")
-    return [SOURCES_PATH, *write_suites()]
+    return [SOURCES_PATH, *write_suites(), write_macros()]
 
 
 if __name__ == "__main__":
