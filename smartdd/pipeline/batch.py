@@ -69,6 +69,11 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
     return [records[r.submission_id] for r in receipts if r.submission_id in records]
 
 
+def process_submission(received: ReceivedFile, settings: Settings) -> SubmissionRecord:
+    """One file through the per-workbook stage: a batch of one."""
+    return process_batch([received], settings)[0]
+
+
 def _settle_one(received: ReceivedFile, parsed: tuple, settings: Settings, records: dict, faults: list, again: bool = False) -> None:
     try:
         records[received.submission_id] = finish(received, *parsed, settings, again=again)

@@ -32,7 +32,8 @@ def processing_version() -> str:
         path = REPO_ROOT / part
         files += sorted(p for p in path.rglob("*") if p.suffix in {".py", ".yaml", ".json"}) if path.is_dir() else [path]
     for path in files:
-        digest.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        label = path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else path.name
+        digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

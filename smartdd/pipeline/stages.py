@@ -17,12 +17,11 @@ from smartdd.config import Settings, reports_group_readable
 from smartdd.ingest.archive import archive_file, known_receipt, landed_at, refused_entry
 from smartdd.ingest.pseudonymise import load_key
 from smartdd.ingest.rejections import R_NOT_REGULAR, R_SYMLINK
-from smartdd.pipeline.batch import process_batch
+from smartdd.pipeline.batch import process_batch, process_submission
 from smartdd.pipeline.incremental import previous_outcome, revalidate_everything
 from smartdd.pipeline.publish import publish
 from smartdd.pipeline.repair import repair_raw_zone
 from smartdd.pipeline.warehouse import build_warehouse
-from smartdd.pipeline.workbook import process_submission
 from smartdd.records import ReceivedFile
 from smartdd.safe_text import display_name
 from smartdd.storage import write_text_atomic

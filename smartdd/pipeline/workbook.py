@@ -47,13 +47,6 @@ def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False) 
     return sheets, issues
 
 
-def process_submission(received: ReceivedFile, settings: Settings) -> SubmissionRecord:
-    """One file through the per-workbook stage (a batch of one: see `pipeline.batch`)."""
-    from smartdd.pipeline.batch import process_batch
-
-    return process_batch([received], settings)[0]
-
-
 def new_record(received: ReceivedFile) -> SubmissionRecord:
     return SubmissionRecord(
         submission_id=received.submission_id,
