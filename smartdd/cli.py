@@ -41,8 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--investees", type=int, default=6)
     p.add_argument("--quarters", type=int, default=2)
 
+    from smartdd.scheduler import add_parser as add_airflow_parser
+
+    add_airflow_parser(commands)  # smartdd airflow up|trigger|down
+
     args = parser.parse_args(argv)
-    return {"template": _template, "sample": _sample, "run": _run, "demo": _demo}[args.command](args)
+    return {"template": _template, "sample": _sample, "run": _run, "demo": _demo, "airflow": _airflow}[args.command](args)
+
+
+def _airflow(args) -> int:
+    from smartdd.scheduler import main as airflow_main
+
+    return airflow_main(args)
 
 
 def _template(args) -> int:
@@ -78,6 +88,7 @@ def _run_pipeline(settings: Settings, landing: Path) -> int:
     from smartdd import pipeline
     from smartdd.airflow_run import run_quarterly_dag
 
+    _show_progress()
     copied = _bring_to_landing(landing.resolve(), settings.landing.resolve())
     if copied:
         print(f"{copied} new or changed file(s) copied to {settings.landing}")
@@ -98,6 +109,24 @@ def _run_pipeline(settings: Settings, landing: Path) -> int:
     print(f"Feedback workbooks: {settings.feedback}")
     print(f"Reports: {settings.reports} (open {settings.reports / 'index.html'} for the portfolio overview)")
     return 0
+
+
+def _show_progress() -> None:
+    """A progress bar on a terminal; plain lines on stderr otherwise (a CI log, a cron mail)."""
+    import logging
+
+    from smartdd.progress import TTY_ENV
+
+    if sys.stderr.isatty():
+        os.environ[TTY_ENV] = "/dev/tty"
+        return
+    lines = logging.getLogger("smartdd.progress")
+    if not lines.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("smartdd: %(message)s"))
+        lines.addHandler(handler)
+        lines.setLevel(logging.INFO)
+        lines.propagate = False
 
 
 def _bring_to_landing(source: Path, landing: Path) -> int:
@@ -134,6 +163,10 @@ def _home_lock(settings: Settings):
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise SystemExit(f"smartdd: another run is using {settings.home}; wait for it to finish.") from None
+        from smartdd.runlock import live_holder  # the DAG's own lock: a run the scheduler started
+
+        if (busy := live_holder(settings)) is not None:
+            raise SystemExit(f"smartdd: {settings.home} is in use by {busy.describe()}; wait for it to finish.")
         yield
 
 

@@ -18,8 +18,10 @@ from smartdd.ingest.safety import RejectedFile, check_workbook_file
 from smartdd.ingest.worker_pool import WorkerPool
 from smartdd.pipeline.incremental import previous_outcome, was_processed_before
 from smartdd.pipeline.workbook import finish, not_processed, read_typed_or_reason, read_typed_workbook
-from smartdd.records import ERROR, Issue, ReceivedFile, SubmissionRecord
+from smartdd.progress import progress
+from smartdd.records import ERROR, REJECTED, Issue, ReceivedFile, SubmissionRecord
 from smartdd.storage import InfrastructureFault, infrastructure_fault, is_infrastructure_error
+from smartdd.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,17 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
             faults.append(infrastructure_fault("Reading", received.file_name, error))
     if to_parse:
         jobs = [(sid, (r.archived_path, settings.limits.max_rows, True)) for sid, r in to_parse.items()]
-        with WorkerPool(size=min(workers or parse_workers(), len(jobs)), memory_bytes=PARSE_MEMORY_BYTES, timeout_s=PARSE_TIMEOUT_S) as pool:
-            for submission_id, outcome in pool.map(read_typed_workbook, jobs):
+        with (
+            WorkerPool(size=min(workers or parse_workers(), len(jobs)), memory_bytes=PARSE_MEMORY_BYTES, timeout_s=PARSE_TIMEOUT_S) as pool,
+            progress("ingest", len(jobs)) as bar,
+        ):
+            results = pool.map(read_typed_workbook, jobs)
+            while True:
+                with timed("parse"):  # waiting for the workers
+                    item = next(results, None)
+                if item is None:
+                    break
+                submission_id, outcome = item
                 received = to_parse[submission_id]
                 try:
                     parsed = read_typed_or_reason(received, outcome)
@@ -64,6 +75,7 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
                     faults.append(fault)
                     continue
                 _settle_one(received, parsed, settings, records, faults, again=was_processed_before(settings, submission_id))
+                bar.advance(rejected=submission_id in records and records[submission_id].status == REJECTED)
     if faults:  # the operator's problem: the run fails with it, the files wait for the next run
         raise InfrastructureFault(" ".join(dict.fromkeys(str(f) for f in faults)))
     return [records[r.submission_id] for r in receipts if r.submission_id in records]

@@ -22,9 +22,11 @@ from smartdd.pipeline.incremental import previous_outcome, revalidate_everything
 from smartdd.pipeline.publish import publish
 from smartdd.pipeline.repair import repair_raw_zone
 from smartdd.pipeline.warehouse import build_warehouse
+from smartdd.progress import stage as progress_stage
 from smartdd.records import ReceivedFile
 from smartdd.safe_text import display_name
 from smartdd.storage import write_text_atomic
+from smartdd.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,9 @@ def receive_in_batches(settings: Settings, batch_size: int | None = None) -> lis
     the accounting check reads."""
     manifest = settings.work / RUN_MANIFEST
     manifest.unlink(missing_ok=True)  # a failed receive must never leave the previous run's list
-    received = receive(settings)
+    progress_stage("receive")
+    with timed("receive"):
+        received = receive(settings)
     write_text_atomic(manifest, json.dumps(received))
     todo = [r for r in received if previous_outcome(settings, ReceivedFile.from_dict(r).submission_id) is None]
     size = batch_size or int(os.environ.get(BATCH_SIZE_ENV) or DEFAULT_BATCH_SIZE)
@@ -114,14 +118,21 @@ def ingest_batch(batch: list[dict], settings: Settings) -> list[dict]:
 
 
 def build_and_publish(settings: Settings) -> str:
-    repair_raw_zone(settings)  # a torn raw-zone file must not fail this and every later build
-    return str(publish(build_warehouse(settings), settings))
+    progress_stage("dbt build")
+    with timed("dbt"):
+        repair_raw_zone(settings)  # a torn raw-zone file must not fail this and every later build
+        build = build_warehouse(settings)
+    progress_stage("publish")
+    with timed("publish"):
+        return str(publish(build, settings))
 
 
 def write_reports(settings: Settings) -> list[str]:
     from smartdd.reports.build import write_reports as build_reports  # matplotlib, jinja: only when reporting
 
-    written = build_reports(settings.warehouse, settings.reports)
+    progress_stage("reports")
+    with timed("reports"):
+        written = build_reports(settings.warehouse, settings.reports)
     if reports_group_readable():  # documented opt-in: the investment team's group reads the reports
         for path in written:
             path.chmod(0o640)

@@ -26,6 +26,7 @@ from smartdd.ingest.safety import RejectedFile
 from smartdd.pipeline.incremental import processing_version
 from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
 from smartdd.storage import atomic_path, infrastructure_fault, is_infrastructure_error
+from smartdd.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def finish(received: ReceivedFile, sheets: dict[str, TypedSheet], issues: list[I
         try:
             from smartdd.expectations.validate import validate_submission  # GX import is slow; only when needed
 
-            issues = issues + validate_submission(sheets)
+            with timed("validate"):
+                issues = issues + validate_submission(sheets)
         except Exception as crash:  # a validation bug must not stop the batch either
             _log_crash("validating", record.file_name, crash)
             issues = issues + [
@@ -108,7 +110,8 @@ def finish(received: ReceivedFile, sheets: dict[str, TypedSheet], issues: list[I
             _quarantine(received, settings, record)
         else:
             frames = {name: typed.frame for name, typed in sheets.items()}
-            write_submission(settings.raw, record.submission_id, frames, _provenance(sheets), replace=again)
+            with timed("raw-zone write"):
+                write_submission(settings.raw, record.submission_id, frames, _provenance(sheets), replace=again)
     except OSError as crash:
         if is_infrastructure_error(crash):
             raise infrastructure_fault("Storing", record.file_name, crash) from None
