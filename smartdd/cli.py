@@ -35,6 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("run", help="run the quarterly pipeline over a landing folder")
     p.add_argument("--landing", type=Path, required=True)
     p.add_argument("--home", type=Path)
+    p.add_argument("--revalidate", action="store_true", help="read and validate every file again, even those already processed")
+    p.add_argument("--exposures", type=Path, help="CSV investee_id,exposure_usd: weights the portfolio dashboard (kept as reports/exposures.csv)")
+
+    p = commands.add_parser("report", help="render the reports again from the published warehouse")
+    p.add_argument("--home", type=Path)
+    p.add_argument("--period", help="only the quarter ending YYYY-MM-DD")
+    p.add_argument("--exposures", type=Path, help="CSV investee_id,exposure_usd (kept as reports/exposures.csv)")
+    p.add_argument("--force", action="store_true", help="render every document, even those whose data did not change")
 
     p = commands.add_parser("demo", help="sample submissions through the whole pipeline to reports")
     p.add_argument("--home", type=Path, default=Path("var/demo"))
@@ -46,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     add_airflow_parser(commands)  # smartdd airflow up|trigger|down
 
     args = parser.parse_args(argv)
-    return {"template": _template, "sample": _sample, "run": _run, "demo": _demo, "airflow": _airflow}[args.command](args)
+    return {"template": _template, "sample": _sample, "run": _run, "report": _report, "demo": _demo, "airflow": _airflow}[args.command](args)
 
 
 def _airflow(args) -> int:
@@ -81,7 +89,49 @@ def _run(args) -> int:
     except MissingKey as problem:
         print(f"smartdd: {problem}", file=sys.stderr)
         return 2
+    if getattr(args, "revalidate", False):
+        from smartdd.pipeline.incremental import REVALIDATE_ENV
+
+        os.environ[REVALIDATE_ENV] = "1"
+    if args.exposures is not None and not _install_exposures(args.exposures, settings):
+        return 2
     return _run_pipeline(settings, args.landing)
+
+
+def _install_exposures(source: Path, settings: Settings) -> bool:
+    """Check the exposures file and keep it where the reports stage reads it (reports/exposures.csv)."""
+    from smartdd.reports.exposures import BadExposures, install_exposures
+
+    try:
+        install_exposures(source, settings.reports)
+    except BadExposures as problem:
+        print(f"smartdd: {problem}", file=sys.stderr)
+        return False
+    return True
+
+
+def _report(args) -> int:
+    from smartdd.reports.build import ReportsFailed, write_reports
+
+    settings = Settings.from_env(args.home).ensure()
+    if not settings.warehouse.is_file():
+        print(f"smartdd: {settings.home} has no published warehouse yet; run `smartdd run` first.", file=sys.stderr)
+        return 2
+    if args.exposures is not None and not _install_exposures(args.exposures, settings):
+        return 2
+    try:
+        with _home_lock(settings):  # a run writing the same reports meanwhile would race this one
+            written = write_reports(settings.warehouse, settings.reports, period=args.period, force=args.force)
+    except (ValueError, ReportsFailed) as problem:
+        print(f"smartdd: {problem}", file=sys.stderr)
+        return 1
+    from smartdd.config import reports_group_readable
+
+    if reports_group_readable():  # as the pipeline's reports stage does
+        for path in written:
+            path.chmod(0o640)
+    print(f"{len(written)} file(s) written; open {settings.reports / 'index.html'}")
+    return 0
 
 
 def _run_pipeline(settings: Settings, landing: Path) -> int:
@@ -163,7 +213,7 @@ def _home_lock(settings: Settings):
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise SystemExit(f"smartdd: another run is using {settings.home}; wait for it to finish.") from None
-        from smartdd.runlock import live_holder  # the DAG's own lock: a run the scheduler started
+        from smartdd.scheduler import live_holder  # the DAG's own run lock: a run the scheduler started
 
         if (busy := live_holder(settings)) is not None:
             raise SystemExit(f"smartdd: {settings.home} is in use by {busy.describe()}; wait for it to finish.")
