@@ -183,16 +183,25 @@ def test_scorecards_cover_every_current_submission(pipeline_run):
 
 def test_reports_for_every_investee_in_html_pdf_and_excel(pipeline_run):
     settings, _, _ = pipeline_run
-    investees = [r[0] for r in _sql(settings, "select distinct investee_id from marts.cp_scorecard order by 1")]
-    assert sorted(p.stem for p in settings.reports.glob("*.html")) == sorted([*investees, "index"])
-    assert sorted(p.stem for p in settings.reports.glob("*.pdf")) == investees
-    assert all(p.read_bytes().startswith(b"%PDF") for p in settings.reports.glob("*.pdf"))
-    rating = _sql(settings, f"select rating from marts.cp_scorecard where investee_id = '{investees[0]}' order by period_end desc limit 1")[0][0]
-    html = (settings.reports / f"{investees[0]}.html").read_text()
+    quarters = _sql(settings, "select cast(period_end as varchar), investee_id from marts.cp_scorecard order by 1, 2")
+    for period, investee in quarters:
+        for path in (
+            settings.reports / period / f"{investee}.html",
+            settings.reports / period / f"{investee}.pdf",
+            settings.reports / period / "investee" / f"{investee}.html",
+            settings.reports / period / "investee" / f"{investee}.pdf",
+        ):
+            assert path.is_file(), path
+    assert all(p.read_bytes().startswith(b"%PDF") for p in settings.reports.glob("*/*.pdf"))
+    period, investee = quarters[-1]
+    rating = _sql(settings, f"select rating from marts.cp_scorecard where investee_id = '{investee}' and period_end = '{period}'")[0][0]
+    html = (settings.reports / period / f"{investee}.html").read_text()
     assert "PAR30" in html and f'rating-{rating}">{rating}<' in html
-    workbook = openpyxl.load_workbook(settings.reports / "portfolio_scorecard.xlsx", read_only=True)
-    assert workbook.sheetnames == ["Scorecard", "Principles", "Red flags", "Pricing", "Metrics", "Data quality", "Submissions"]
-    overview = (settings.reports / "index.html").read_text()
+    workbook = openpyxl.load_workbook(settings.reports / period / "portfolio_scorecard.xlsx", read_only=True)
+    assert workbook.sheetnames == ["Overview", "Principles", "Red flags", "Pricing", "Metrics over time", "Submissions"]
+    index = (settings.reports / "index.html").read_text()
+    assert all(f'href="{p}/portfolio.html"' in index for p, _ in quarters)
+    overview = "".join((settings.reports / p / "portfolio.html").read_text() for p in {p for p, _ in quarters})
     rejected = _sql(settings, "select file_name from marts.submissions where status = 'rejected' and investee_id is not null")
     assert all(name in overview for (name,) in rejected), "a quarter whose workbook was rejected must show in the overview"
 

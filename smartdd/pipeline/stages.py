@@ -128,7 +128,7 @@ def build_and_publish(settings: Settings) -> str:
 
 
 def write_reports(settings: Settings) -> list[str]:
-    from smartdd.reports.build import write_reports as build_reports  # matplotlib, jinja: only when reporting
+    from smartdd.reports.build import write_reports as build_reports  # weasyprint, jinja: only when reporting
 
     progress_stage("reports")
     with timed("reports"):

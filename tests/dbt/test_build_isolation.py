@@ -41,7 +41,7 @@ ONE_DAY_BULLET = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     home = empty_home(tmp_path_factory.mktemp("home"))
-    odd_name = {**COVER, "institution_name": "Test \x1b[31mMicro\x01finance\x00 =HYPERLINK(\"x\")"}  # controls, a NUL, a formula
+    odd_name = {**COVER, "institution_name": 'Test \x1b[31mMicro\x01finance\x00 =HYPERLINK("x")'}  # controls, a NUL, a formula
     add_submission(home, GOOD, odd_name, PORTFOLIO, [*PRODUCTS, ONE_DAY_BULLET])
     other = {**COVER, "investee_id": "MFI-T-002", "institution_name": "Broken Numbers MFI"}
     add_submission(home, BAD, other, {**PORTFOLIO, "gross_loan_portfolio": float("inf"), "par30": float("inf")}, PRODUCTS)
@@ -95,7 +95,6 @@ def test_a_failure_that_no_submission_explains_names_every_failing_node(tmp_path
 
 def test_reports_are_written_whatever_characters_an_institution_name_holds(built, tmp_path):
     from openpyxl import load_workbook
-
     from smartdd.reports.build import write_reports
 
     _, result = built

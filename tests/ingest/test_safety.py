@@ -206,7 +206,12 @@ def test_entity_declaration_across_an_inflate_chunk_boundary_is_found(tmp_path, 
     filler = base64.b64encode(random.Random(split).randbytes(2**20))  # incompressible: no zip-bomb ratio
     start = 2**20 - split  # where the DOCTYPE begins in the inflated member
     comment = filler[: start - len(prolog) - len(b"-->")]
-    sheet = prolog + comment + b"-->" + b'<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd"><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    sheet = (
+        prolog
+        + comment
+        + b"-->"
+        + b'<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd"><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    )
     assert sheet.index(b"<!DOCTYPE") == start
     path = hf._copy_xlsx(hf.valid_xlsx(tmp_path, "base.xlsx"), tmp_path / "straddling.xlsx", replace={hf.SHEET1: sheet})
     assert "XML entity definitions" in rejection(path)

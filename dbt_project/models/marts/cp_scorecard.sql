@@ -5,6 +5,21 @@ with rated as (
 
 portfolio as (
     select submission_id, institution_name, country from {{ ref('int_portfolio__current') }}
+),
+
+cover as (
+    select submission_id, language from {{ ref('stg_raw__cover') }}
+),
+
+-- where the overall score stands among the quarter's, ties counted half (as cp_principle_scores)
+peers as (
+    select
+        submission_id,
+        count(*) over (partition by period_end) as peer_count,
+        rank() over (partition by period_end order by overall_score) - 1 as peers_below,
+        count(*) over (partition by period_end, overall_score) - 1 as peers_tied
+    from rated
+    where overall_score is not null
 )
 
 select
@@ -23,6 +38,13 @@ select
     rated.uncapped_rating,
     portfolio.institution_name,
     portfolio.country,
-    rated.submission_id
+    rated.submission_id,
+    coalesce(cover.language, 'en') as language,
+    cast(peers.peer_count as bigint) as overall_peer_count,
+    cast(
+        case when peers.peer_count >= 2 then 100.0 * (peers.peers_below + 0.5 * peers.peers_tied) / (peers.peer_count - 1) end as double
+    ) as overall_peer_percentile_midrank
 from rated
 inner join portfolio on rated.submission_id = portfolio.submission_id
+left join cover on rated.submission_id = cover.submission_id
+left join peers on rated.submission_id = peers.submission_id

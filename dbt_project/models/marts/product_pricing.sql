@@ -1,12 +1,16 @@
 -- The true price of every credit product of the current submissions, and its peers' median.
 with products as (
     select * from {{ ref('int_products__peer_benchmarked') }}
+),
+
+cost_split as (
+    select * from {{ ref('int_products__cost_split') }}
 )
 
 select
-    investee_id,
-    period_end,
-    product_code,
+    products.investee_id,
+    products.period_end,
+    products.product_code,
     product_name,
     lending_method,
     repayment_frequency,
@@ -26,6 +30,14 @@ select
     peer_group,
     cast(peer_investees as bigint) as peer_investees,
     cast(apr_to_peer_median as double) as apr_to_peer_median,
-    pricing_error,
-    submission_id
+    products.pricing_error,
+    products.submission_id,
+    cast(cost_split.apr_interest_pp as double) as apr_interest_pp,
+    cast(cost_split.apr_fees_pp as double) as apr_fees_pp,
+    cast(cost_split.apr_insurance_pp as double) as apr_insurance_pp,
+    cast(cost_split.apr_deposit_pp as double) as apr_deposit_pp,
+    cast(cost_split.apr_tax_pp as double) as apr_tax_pp
 from products
+left join cost_split
+    on products.submission_id = cost_split.submission_id
+    and products.product_code = cost_split.product_code

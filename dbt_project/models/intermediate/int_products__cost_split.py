@@ -1,0 +1,74 @@
+"""What each part of a product's price adds to its APR: interest, fees, insurance, deposit, tax.
+
+The APR is priced again as the terms are added one at a time in the MFTransparency order
+(interest alone, then the upfront fees, the insurance premium, the compulsory deposit, the tax
+on interest), each part taking the APR it adds. The parts add up to the product's apr_pct
+exactly, since the last step prices the full terms, as int_products__priced does.
+"""
+
+import dataclasses
+import functools
+import math
+
+import pandas as pd
+
+from smartdd.methodology.pricing import ProductTerms, price_product
+
+KEYS = ["submission_id", "product_code"]
+# (column of the part, the terms fields it adds)
+PARTS = [
+    ("apr_interest_pp", ()),
+    ("apr_fees_pp", ("upfront_fee_pct", "upfront_fee_flat")),
+    ("apr_insurance_pp", ("insurance_pct",)),
+    ("apr_deposit_pp", ("compulsory_savings_pct",)),
+    ("apr_tax_pp", ("tax_on_interest_pct",)),
+]
+OUTPUT = {"submission_id": "string", "product_code": "string", **{column: "float64" for column, _ in PARTS}}
+_COSTS = tuple(field for _, fields in PARTS for field in fields)
+
+
+def _value(row, column):
+    value = row[column]
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else value
+
+
+def _terms(row) -> ProductTerms:
+    """The product's full terms (as int_products__priced reads them)."""
+    term_days = _value(row, "term_days")
+    return ProductTerms(
+        loan_amount=_value(row, "loan_amount"),
+        installments=None if _value(row, "installments") is None else int(row["installments"]),
+        repayment_frequency=_value(row, "repayment_frequency") or "",
+        nominal_rate_pct=_value(row, "nominal_rate_pct"),
+        rate_period=_value(row, "rate_period") or "",
+        interest_method=_value(row, "interest_method") or "",
+        term_days=None if term_days is None else int(term_days),
+        **{field: _value(row, field) or 0 for field in _COSTS},
+    )
+
+
+_apr = functools.lru_cache(maxsize=None)(lambda terms: price_product(terms).apr_pct)
+
+
+def _split(row) -> dict:
+    out = {key: row[key] for key in KEYS}
+    full = _terms(row)
+    kept = {field: 0 for field in _COSTS}
+    previous = 0.0
+    try:
+        for column, fields in PARTS:
+            kept.update({field: getattr(full, field) for field in fields})
+            apr = _apr(dataclasses.replace(full, **kept))
+            if apr is None:
+                raise ArithmeticError("no internal rate of return")
+            out[column], previous = apr - previous, apr
+    except (ValueError, TypeError, ArithmeticError):  # unpriceable terms: int_products__priced says why
+        out.update({column: None for column, _ in PARTS})
+    return out
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    products = dbt.ref("int_products__current").df()
+    rows = [_split(row) for _, row in products.iterrows()]
+    return pd.DataFrame(rows, columns=list(OUTPUT)).astype(OUTPUT)

@@ -1,0 +1,82 @@
+"""Templates to documents: one Jinja template gives the HTML page, and WeasyPrint prints it to PDF."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from smartdd.reports.format import change, day, fmt, pct, score
+
+from smartdd.safe_text import printable
+from smartdd.storage import atomic_path, write_text_atomic
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@cache
+def environment() -> Environment:
+    # every value printed passes `printable` (then autoescape): no control character reaches a page
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        finalize=_printable,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(fmt=fmt, score=score, change=change, pct=pct, day=day, breakable=breakable)
+    return env
+
+
+def _printable(value):
+    """Text from the marts made printable; markup the templates built themselves (charts, macros) kept."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return printable(value)
+
+
+def breakable(value) -> Markup:
+    """A long code (ESSENTIAL_PRACTICE_MISSING) that may wrap after its underscores."""
+    return Markup("_<wbr>").join(printable(str(value)).split("_"))
+
+
+def render_html(template: str, context: dict) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def write_html(path: Path, html: str) -> Path:
+    return write_text_atomic(path, html)
+
+
+def write_pdf(path: Path, html: str, appendix_html: str | None = None) -> Path:
+    """Print `html` to `path`, followed by the pages of `appendix_html` (laid out once per process:
+    the same appendix ends every report of a methodology version)."""
+    from weasyprint import HTML  # imported when printing: pango loads once per process
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # unsupported CSS is not the reader's concern
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    document = HTML(string=html, base_url=str(path.parent)).render()
+    pages = document.pages + (_laid_out(appendix_html).pages if appendix_html else [])
+    with atomic_path(path) as tmp:
+        document.copy(pages).write_pdf(tmp)
+    return path
+
+
+@cache
+def _laid_out(html: str):
+    from weasyprint import HTML
+
+    return HTML(string=html).render()
+
+
+def write_document(template: str, context: dict, html_path: Path, pdf_path: Path | None = None, appendix: str | None = None) -> list[Path]:
+    """The HTML page and, when asked, its PDF, from one rendering of the template; `appendix`, a
+    template rendered with the same context, adds its pages to the PDF."""
+    html = render_html(template, context)
+    written = [write_html(html_path, html)]
+    if pdf_path is not None:
+        written.append(write_pdf(pdf_path, html, render_html(appendix, context) if appendix else None))
+    return written
