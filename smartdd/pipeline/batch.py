@@ -3,8 +3,9 @@
 For each file: reuse its outcome if its bytes were already processed under the same version
 (`incremental`); else the safety gate (in this process, before any parser), then parsing,
 coercion and pseudonymisation in a worker (`ingest.worker_pool`: memory cap, timeout, a dead
-worker replaced and its file rejected with the reason), then validation, storing and recording
-(`workbook.finish`) as each file comes back. One file's fault never stops the others: a fault of
+worker replaced and its file rejected with the reason); then the batch is validated together
+(`expectations.batch`: one GX run per sheet type), and each file is stored and recorded
+(`workbook.finish`). One file's fault never stops the others: a fault of
 the machine is raised after the rest of the batch is done.
 """
 
@@ -17,9 +18,9 @@ from smartdd.config import Settings
 from smartdd.ingest.safety import RejectedFile, check_workbook_file
 from smartdd.ingest.worker_pool import WorkerPool
 from smartdd.pipeline.incremental import previous_outcome, was_processed_before
-from smartdd.pipeline.workbook import finish, not_processed, read_typed_or_reason, read_typed_workbook
-from smartdd.progress import progress
-from smartdd.records import ERROR, REJECTED, Issue, ReceivedFile, SubmissionRecord
+from smartdd.pipeline.workbook import finish, needs_validation, not_processed, read_typed_or_reason, read_typed_workbook
+from smartdd.progress import elapsed, progress
+from smartdd.records import ERROR, REJECTED, Issue, ReceivedFile, SubmissionRecord, has_errors
 from smartdd.storage import InfrastructureFault, infrastructure_fault, is_infrastructure_error
 from smartdd.timing import timed
 
@@ -56,29 +57,46 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
                 raise
             faults.append(infrastructure_fault("Reading", received.file_name, error))
     if to_parse:
-        jobs = [(sid, (r.archived_path, settings.limits.max_rows, True)) for sid, r in to_parse.items()]
-        with (
-            WorkerPool(size=min(workers or parse_workers(), len(jobs)), memory_bytes=PARSE_MEMORY_BYTES, timeout_s=PARSE_TIMEOUT_S) as pool,
-            progress("ingest", len(jobs)) as bar,
-        ):
-            results = pool.map(read_typed_workbook, jobs)
-            while True:
-                with timed("parse"):  # waiting for the workers
-                    item = next(results, None)
-                if item is None:
-                    break
-                submission_id, outcome = item
-                received = to_parse[submission_id]
-                try:
-                    parsed = read_typed_or_reason(received, outcome)
-                except InfrastructureFault as fault:
-                    faults.append(fault)
-                    continue
-                _settle_one(received, parsed, settings, records, faults, again=was_processed_before(settings, submission_id))
-                bar.advance(rejected=submission_id in records and records[submission_id].status == REJECTED)
+        with progress("parse", len(to_parse)) as bar:
+            parsed = _parse(to_parse, settings, workers, faults, bar)
+        validation = _validate_together({sid: sheets for sid, (sheets, issues) in parsed.items() if needs_validation(sheets, issues)})
+        for submission_id, (sheets, issues) in parsed.items():
+            again = was_processed_before(settings, submission_id)
+            _settle_one(to_parse[submission_id], (sheets, issues), settings, records, faults, again=again, validation=validation.get(submission_id))
+        rejected = sum(records[sid].status == REJECTED for sid in parsed if sid in records)
+        log.info("batch of %d file(s): %d accepted, %d rejected (%s elapsed)", len(receipts), len(receipts) - rejected, rejected, elapsed())
     if faults:  # the operator's problem: the run fails with it, the files wait for the next run
         raise InfrastructureFault(" ".join(dict.fromkeys(str(f) for f in faults)))
     return [records[r.submission_id] for r in receipts if r.submission_id in records]
+
+
+def _parse(to_parse: dict[str, ReceivedFile], settings: Settings, workers: int | None, faults: list, bar) -> dict[str, tuple]:
+    """Every file through the worker pool: submission id -> (typed sheets, reading issues)."""
+    parsed = {}
+    jobs = [(sid, (r.archived_path, settings.limits.max_rows, True)) for sid, r in to_parse.items()]
+    size = min(workers or parse_workers(), len(jobs))
+    with WorkerPool(size=size, memory_bytes=PARSE_MEMORY_BYTES, timeout_s=PARSE_TIMEOUT_S) as pool, timed("parse"):
+        for submission_id, outcome in pool.map(read_typed_workbook, jobs):
+            try:
+                parsed[submission_id] = read_typed_or_reason(to_parse[submission_id], outcome)
+            except InfrastructureFault as fault:
+                faults.append(fault)
+            bar.advance(rejected=submission_id not in parsed or has_errors(parsed[submission_id][1]))
+    return {sid: parsed[sid] for sid in to_parse if sid in parsed}  # in the batch's order
+
+
+def _validate_together(workbooks: dict) -> dict[str, list[Issue]]:
+    """One Great Expectations run per sheet type for the whole batch; a crash costs no file its outcome."""
+    if not workbooks:
+        return {}
+    from smartdd.expectations.batch import validate_batch  # GX import is slow; only when needed
+
+    try:
+        with timed("validate"):
+            return validate_batch(workbooks)
+    except Exception:  # noqa: BLE001 - each workbook is then validated on its own in `finish`
+        log.exception("validating the batch together failed")
+        return {}
 
 
 def process_submission(received: ReceivedFile, settings: Settings) -> SubmissionRecord:
@@ -86,8 +104,8 @@ def process_submission(received: ReceivedFile, settings: Settings) -> Submission
     return process_batch([received], settings)[0]
 
 
-def _settle_one(received: ReceivedFile, parsed: tuple, settings: Settings, records: dict, faults: list, again: bool = False) -> None:
+def _settle_one(received: ReceivedFile, parsed: tuple, settings: Settings, records: dict, faults: list, again: bool = False, validation=None) -> None:
     try:
-        records[received.submission_id] = finish(received, *parsed, settings, again=again)
+        records[received.submission_id] = finish(received, *parsed, settings, again=again, validation=validation)
     except InfrastructureFault as fault:
         faults.append(fault)

@@ -84,16 +84,26 @@ def read_typed_or_reason(received: ReceivedFile, outcome) -> tuple[dict[str, Typ
     return outcome
 
 
-def finish(received: ReceivedFile, sheets: dict[str, TypedSheet], issues: list[Issue], settings: Settings, again: bool = False) -> SubmissionRecord:
+def needs_validation(sheets: dict[str, TypedSheet], issues: list[Issue]) -> bool:
+    """Only a workbook read without errors is validated (an unreadable one would only repeat them)."""
+    return bool(sheets) and not has_errors(issues)
+
+
+def finish(
+    received: ReceivedFile, sheets: dict[str, TypedSheet], issues: list[Issue], settings: Settings, again: bool = False, validation: list[Issue] | None = None
+) -> SubmissionRecord:
     """Validate what was read, then store it (raw zone or quarantine), record it, write the feedback.
 
     Whatever happens to the file, a ledger row is written for it; only a fault of the machine
     (disk full, permission denied) raises, and then nothing is recorded against the investee.
     `again`: the file was processed before (under another version, or its raw zone was damaged),
-    so its raw-zone folder is replaced rather than kept."""
+    so its raw-zone folder is replaced rather than kept. `validation`: its issues when the batch
+    was validated together (`expectations.batch`); else it is validated here."""
     record = new_record(received)
     _identify(record, sheets)
-    if sheets and not has_errors(issues):
+    if validation is not None:
+        issues = issues + validation
+    elif needs_validation(sheets, issues):
         try:
             from smartdd.expectations.validate import validate_submission  # GX import is slow; only when needed
 
