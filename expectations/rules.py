@@ -1,6 +1,12 @@
-"""Spec rules that span rows or sheets, or depend on the catalogue: plain Python, one function each."""
+"""Spec rules that span rows or sheets, or depend on the catalogue: plain Python, one function each.
+
+A message may quote what it found, except from the loan tape (client data): there it names the cell only.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
 
 import pandas as pd
 from smartdd.ingest.coerce import TypedSheet
@@ -12,11 +18,12 @@ QUARTER_ENDS = {(3, 31), (6, 30), (9, 30), (12, 31)}
 PRODUCTS_TOLERANCE = 0.02
 
 
-def business_rules(sheets: dict[str, TypedSheet], spec: Spec) -> list[Issue]:
-    issues: list[Issue] = _min_rows(sheets, spec)
+def business_rules(sheets: dict[str, TypedSheet], spec: Spec) -> Iterator[Issue]:
+    """Every rule's issues, as they come: the caller caps them (a rule may fail on each of 500,000 rows)."""
+    yield from _min_rows(sheets, spec)
+    yield from _maturity_within_reach(sheets, spec)
     for rule in (_period_end_is_quarter_end, _portfolio_consistency, _bullet_single_installment, _products_sum_to_portfolio, _cp_answers, _complaints_resolved):
-        issues += rule(sheets)
-    return issues
+        yield from rule(sheets)
 
 
 def _min_rows(sheets, spec: Spec) -> list[Issue]:
@@ -34,6 +41,28 @@ def _min_rows(sheets, spec: Spec) -> list[Issue]:
                 )
             )
     return issues
+
+
+def _maturity_within_reach(sheets, spec: Spec) -> Iterator[Issue]:
+    """A maturity more than 30 years after the period end is a typing mistake (2204 for 2024), not a loan."""
+    period_end = _value(sheets, "Cover", "period_end")
+    if period_end is None or "Loan_Tape" not in sheets:
+        return
+    years = spec.plausibility.max_maturity_years
+    latest = _years_after(period_end, years)
+    typed = sheets["Loan_Tape"]
+    frame, column = typed.frame, typed.raw.columns.get("maturity_date", "")
+    late = [row for row, date in zip(frame["_row"], frame["maturity_date"], strict=True) if isinstance(date, dt.date) and date > latest]
+    message = f"maturity_date is more than {years} years after the period end ({period_end:%Y-%m-%d}): not a plausible maturity (check the year)."
+    for row in late:
+        yield Issue(typed.raw.title, f"{column}{row}", ERROR, "maturity_date:plausible", message)
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -1,7 +1,10 @@
 """Validate one submission's typed sheets with Great Expectations, then the rules GX can't express.
 
 GX validates pandas DataFrames (validating DuckDB tables through SQL is broken upstream in
-this stack). Each failed row becomes an Issue naming its sheet and cell.
+this stack). Each failed row becomes an Issue naming its sheet and cell. GX lists the value
+of each failed row: a loan-tape value is never quoted (it is client data), another sheet's
+value only cut short (`sheets.quote`). At most 50 rows are listed per expectation and the
+issues are capped as every stage caps them (`sheets.IssueCap`).
 """
 
 from __future__ import annotations
@@ -14,11 +17,10 @@ import pandas as pd
 from smartdd.expectations.rules import business_rules
 from smartdd.expectations.suites import load_suite
 from smartdd.ingest.coerce import TypedSheet
+from smartdd.ingest.sheets import MAX_ISSUES_PER_RULE, IssueCap, holds_client_data, quote
 
 from smartdd.records import Issue
-from smartdd.spec import Spec, load_catalogue, load_spec
-
-MAX_ISSUES_PER_RULE = 50  # a broken column of 500,000 rows needs a summary, not 500,000 lines
+from smartdd.spec import Sheet, Spec, load_catalogue, load_spec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -26,14 +28,14 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 def validate_submission(sheets: dict[str, TypedSheet], spec: Spec | None = None) -> list[Issue]:
     spec = spec or load_spec()
-    issues: list[Issue] = []
+    issues = IssueCap()
     for name, typed in sheets.items():
         sheet = spec.sheet(name)
         suite = load_suite(sheet)
         expectations = suite["expectations"] + _cross_sheet_expectations(name, sheets)
-        issues += _run_suite(typed, expectations)
-    issues += business_rules(sheets, spec)
-    return issues
+        _run_suite(typed, expectations, issues)
+    issues.extend(business_rules(sheets, spec))
+    return issues.issues()
 
 
 @cache
@@ -109,7 +111,7 @@ def _gx_frame(typed: TypedSheet) -> pd.DataFrame:
     return frame
 
 
-def _run_suite(typed: TypedSheet, expectations: list[dict]) -> list[Issue]:
+def _run_suite(typed: TypedSheet, expectations: list[dict], issues: IssueCap) -> None:
     import great_expectations as gx
 
     _, batch_definition = _context()
@@ -119,37 +121,43 @@ def _run_suite(typed: TypedSheet, expectations: list[dict]) -> list[Issue]:
     result = batch.validate(
         suite, result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ["_row"], "partial_unexpected_count": MAX_ISSUES_PER_RULE}
     )
-    issues = []
     for outcome in result.results:
         if outcome.success:
             continue
         meta = outcome.expectation_config.meta or {}
         field = meta.get("field", "")
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-            raise RuntimeError(f"Expectation on {typed.name}.{field} could not run: {outcome.exception_info.get('exception_message')}")
+            said = "" if holds_client_data(typed.raw.spec) else f": {outcome.exception_info.get('exception_message')}"  # GX's text may hold a value
+            raise RuntimeError(f"Expectation on {typed.name}.{field} could not run{said}")
         rule = outcome.expectation_config.type.removeprefix("expect_")
         failures = outcome.result.get("partial_unexpected_index_list") or []
-        issues += _issues_for(typed, field, rule, meta, failures, outcome.result.get("unexpected_count") or len(failures))
-    return issues
+        total = outcome.result.get("unexpected_count") or len(failures)
+        found = _issues_for(typed, field, rule, meta, failures)
+        if not found:  # a failure GX gives no rows for (a whole-column rule): one issue, never none
+            issues.append(Issue(typed.raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({total:,} row(s).)"))
+            continue
+        for issue in found[:-1]:
+            issues.append(issue)
+        issues.add_unlisted(found[-1], max(0, total - len(found)))  # GX counted the rows it did not list
 
 
-def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: list[dict], total: int) -> list[Issue]:
+def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: list[dict]) -> list[Issue]:
     raw = typed.raw
-    sheet_field = raw.spec.field(field)
     issues = []
     for failure in failures:
         if raw.spec.kind == "key_value":
             cell = raw.cell(field)
         else:
             cell = f"{raw.columns.get(field, '')}{int(failure['_row'])}"
-        value = failure.get(field)
-        shown = "" if sheet_field.pii or value is None or pd.isna(value) else f" Found: {_show(value)}."
-        issues.append(Issue(raw.title, cell, meta.get("severity", "error"), rule, meta["message"] + shown))
-    if total > len(failures):
-        issues.append(
-            Issue(raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({total - len(failures):,} more rows like this not listed.)")
-        )
+        issues.append(Issue(raw.title, cell, meta.get("severity", "error"), rule, meta["message"] + _found(raw.spec, failure.get(field))))
     return issues
+
+
+def _found(sheet: Sheet, value) -> str:
+    """The " Found: …" of a message where the sheet's values may be quoted (never the loan tape's), text cut short."""
+    if value is None or pd.isna(value) or holds_client_data(sheet):
+        return ""
+    return f" Found: {quote(value) if isinstance(value, str) else _show(value)}."
 
 
 def _show(value) -> str:

@@ -4,11 +4,18 @@ Each column is converted in bulk first (numbers, dates, flags and codes that are
 clean); only the cells that fail take the slow, careful path that understands "1 234,5",
 "12 %", "Oui" or an ISO text date and says what is wrong, so a 500,000-row loan tape costs
 seconds, not minutes.
+
+A value is also checked against the spec's plausibility bounds (`Spec.plausibility`): a
+number must be finite and not implausibly large (1e308 would score a rating from NaN
+ratios), a date not before 1990 nor, for a period end or a disbursement, after the day the
+file was received; a text must fit in an Excel cell. Issues about a loan-tape cell never
+quote its value (`sheets.quoted`), and every sheet's issues are capped (`sheets.IssueCap`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -17,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from smartdd.ingest.cells import ExcelError, PercentValue, UncachedFormula
-from smartdd.ingest.sheets import RawSheet
+from smartdd.ingest.cells import ExcelError, PercentValue, PhantomLeapDay, UncachedFormula
+from smartdd.ingest.sheets import IssueCap, RawSheet, quoted
 
 from smartdd.records import ERROR, WARNING, Issue
 from smartdd.spec import Field, Spec, load_spec
@@ -30,10 +37,24 @@ _NUMBER_TYPES = (int, float, PercentValue)
 _TEXT_TYPES = ("text", "enum", "yn")
 _LARGEST_INT = 2.0**63  # Int64 holds less
 _RECALCULATE = "Open the file in Excel, let it calculate, save it and send it again."
+EXCEL_MAX_CELL_CHARS = 32_767  # what an Excel cell holds: longer text was not typed in Excel
+_NOT_FINITE = "is not a finite number (it is infinite, or NaN)"
 
 
 class Unreadable(ValueError):
     """A cell whose text cannot be read as the field's type; the message says what was expected."""
+
+    @property
+    def predicate(self) -> str:
+        return f"is not {self}"
+
+
+class Implausible(Unreadable):
+    """A value of the right type that cannot be true (infinite, 1e308); the message is the whole predicate."""
+
+    @property
+    def predicate(self) -> str:
+        return str(self)
 
 
 @dataclass
@@ -66,13 +87,16 @@ class TypedSheet:
         self.frame = pa.ipc.open_stream(state["frame"]).read_all().to_pandas()  # dates back as date objects
 
 
-def coerce_sheet(raw: RawSheet, issues: list[Issue], spec: Spec | None = None) -> TypedSheet:
+def coerce_sheet(raw: RawSheet, issues: list[Issue], spec: Spec | None = None, received: dt.date | None = None) -> TypedSheet:
+    """The sheet in the spec's types; its issues join `issues`, capped. `received`: the day the file came (default today)."""
     spec = spec or load_spec()
+    found = IssueCap(already=len(issues))
     length = len(raw.rows) if raw.spec.kind == "table" else 1
     columns = {}
     for f in raw.spec.fields:
         values = raw.values.get(f.name)
-        columns[f.name] = _coerce_column(f, raw, values, issues, spec) if values is not None else _empty(f, length)
+        columns[f.name] = _coerce_column(f, raw, values, found, spec, received or dt.date.today()) if values is not None else _empty(f, length)
+    issues.extend(found.issues())
     frame = pd.DataFrame(columns, index=pd.RangeIndex(length))
     if raw.spec.kind == "table":
         frame["_row"] = np.asarray(raw.rows, dtype="int64")
@@ -87,18 +111,23 @@ def _pandas_dtype(f: Field) -> str:
     return {"int": "Int64", "number": "Float64", "pct": "Float64", "yn": "boolean", "date": "object"}.get(f.type, "string")
 
 
-def _coerce_column(f: Field, raw: RawSheet, values: Sequence, issues: list[Issue], spec: Spec) -> pd.Series:
+def _coerce_column(f: Field, raw: RawSheet, values: Sequence, issues: IssueCap, spec: Spec, received: dt.date) -> pd.Series:
     values = _as_array(values, f)
+    if f.type in _TEXT_TYPES:
+        values = _without_overlong_texts(values, f, raw, issues)
     out = _BULK[f.type](values, f, spec)
-    for i in np.flatnonzero(~pd.isna(values) & pd.isna(out)):  # present, but not clean: look closer
-        typed = _careful(values[i], f, raw.title, raw.cell(f.name, i), issues, spec)
+    for i in np.flatnonzero(_present(values) & pd.isna(out)):  # present, but not clean: look closer
+        typed = _careful(values[i], f, raw, i, issues, spec)
         if typed is not None:
             out[i] = typed
+    if f.type == "date":
+        _outside_date_bounds(out, f, raw, issues, spec, received)
     return pd.Series(pd.array(out, dtype=_pandas_dtype(f)))
 
 
-def _careful(value, f: Field, sheet: str, cell: str, issues: list[Issue], spec: Spec):
-    """The value in the field's type, or None and an issue that says what is wrong."""
+def _careful(value, f: Field, raw: RawSheet, index: int, issues: IssueCap, spec: Spec):
+    """The value in the field's type, or None and an issue that says what is wrong (quoting it only where allowed)."""
+    sheet, cell = raw.title, raw.cell(f.name, index)
     if isinstance(value, ExcelError):
         issues.append(Issue(sheet, cell, ERROR, "error_cell", f"{f.name}: the cell shows the Excel error {value}; expected {_expected(f)}."))
         return None
@@ -109,12 +138,51 @@ def _careful(value, f: Field, sheet: str, cell: str, issues: list[Issue], spec: 
     try:
         typed, warning = _CONVERTERS[f.type](value, f, spec)
     except Unreadable as problem:
-        shown = "(hidden: personal data)" if f.pii else f"'{_plain(value)}'"
-        issues.append(Issue(sheet, cell, ERROR, f"not_{f.type}", f"{f.name}: {shown} is not {problem}."))
+        shown = quoted(raw.spec, _plain(value)) or "the value in this cell"
+        issues.append(Issue(sheet, cell, ERROR, f"not_{f.type}", f"{f.name}: {shown} {problem.predicate}."))
         return None
     if warning:
         issues.append(Issue(sheet, cell, WARNING, *warning))
     return typed
+
+
+def _present(values) -> np.ndarray:
+    """Cells that hold something. A NaN read from a cell is a value (not a finite number), not a blank;
+    in the fast path's float columns NaN is a blank (a NaN cell reaches coerce as its text)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return np.fromiter((v is not None and v is not pd.NA for v in values), dtype=bool, count=len(values))
+    return ~pd.isna(values)
+
+
+def _without_overlong_texts(values, f: Field, raw: RawSheet, issues: IssueCap):
+    """Texts longer than an Excel cell holds are errors, and read as blank."""
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        lengths = pc.fill_null(pc.utf8_length(pa.array(values)), 0).to_numpy(zero_copy_only=False)
+    else:
+        lengths = np.array([len(v) if type(v) is str else 0 for v in values], dtype=np.int64)
+    overlong = np.flatnonzero(lengths > EXCEL_MAX_CELL_CHARS)
+    if not len(overlong):
+        return values
+    values = values.copy()
+    for i in overlong:
+        message = f"{f.name}: the text in this cell is {lengths[i]:,} characters long; an Excel cell holds at most {EXCEL_MAX_CELL_CHARS:,}."
+        issues.append(Issue(raw.title, raw.cell(f.name, i), ERROR, "text_too_long", message))
+        values[i] = None
+    return values
+
+
+def _outside_date_bounds(dates: np.ndarray, f: Field, raw: RawSheet, issues: IssueCap, spec: Spec, received: dt.date) -> None:
+    """Dates no report can hold are errors, and read as blank: before 1990, or after the day of receipt where that is impossible."""
+    bounds = spec.plausibility
+    latest = bounds.latest_date(received) if f"{raw.spec.name}.{f.name}" in bounds.not_after_receipt else dt.date.max
+    for i in np.flatnonzero([d is not None and not (bounds.earliest_date <= d <= latest) for d in dates]):
+        shown = quoted(raw.spec, dates[i].isoformat()) or "the date in this cell"
+        if dates[i] < bounds.earliest_date:
+            message = f"{f.name}: {shown} is before {bounds.earliest_date:%Y-%m-%d}: not a plausible date for this report (check the year)."
+        else:
+            message = f"{f.name}: {shown} is after {received:%Y-%m-%d}, the day the file was received: it cannot be in the future."
+        issues.append(Issue(raw.title, raw.cell(f.name, i), ERROR, "implausible_date", message))
+        dates[i] = None
 
 
 def _as_array(values: Sequence, f: Field):
@@ -143,17 +211,18 @@ def _expected(f: Field) -> str:
 # ---- bulk conversions: an array with None/NaN where the careful path must look ----
 
 
-def _bulk_numbers(values: np.ndarray, f: Field = None, spec: Spec = None) -> np.ndarray:
+def _bulk_numbers(values: np.ndarray, f: Field, spec: Spec) -> np.ndarray:
     if values.dtype == np.float64:
         numbers = values.copy()
     else:
         numbers = np.array([v if type(v) in _NUMBER_TYPES else np.nan for v in values], dtype=np.float64)
-    numbers[~np.isfinite(numbers)] = np.nan
+    with np.errstate(invalid="ignore"):
+        numbers[~(np.abs(numbers) <= spec.plausibility.max_abs_number)] = np.nan  # infinite, NaN or too large: the careful path explains
     return numbers
 
 
-def _bulk_ints(values: np.ndarray, f: Field = None, spec: Spec = None) -> np.ndarray:
-    numbers = _bulk_numbers(values)
+def _bulk_ints(values: np.ndarray, f: Field, spec: Spec) -> np.ndarray:
+    numbers = _bulk_numbers(values, f, spec)
     with np.errstate(invalid="ignore"):
         numbers[(numbers != np.floor(numbers)) | (np.abs(numbers) >= _LARGEST_INT)] = np.nan  # the careful path explains
     return numbers
@@ -230,10 +299,20 @@ def _to_number(value, f: Field, spec: Spec):
     if isinstance(value, bool):
         raise Unreadable("a number")
     if isinstance(value, (int, float)):
-        return float(value), None
+        return _plausible(float(value), spec), None
     if isinstance(value, str):
-        return parse_number_text(value), None
+        return _plausible(parse_number_text(value), spec), None
     raise Unreadable("a number")
+
+
+def _plausible(number: float, spec: Spec) -> float:
+    """A finite number no larger than the spec's bound: 1e308 is a typing mistake, and its ratios would be NaN."""
+    if not math.isfinite(number):
+        raise Implausible(_NOT_FINITE)
+    limit = spec.plausibility.max_abs_number
+    if abs(number) > limit:
+        raise Implausible(f"is implausibly large: more than {limit:,.0f} in absolute value")
+    return number
 
 
 def _to_int(value, f: Field, spec: Spec):
@@ -245,11 +324,11 @@ def _to_int(value, f: Field, spec: Spec):
 
 def _to_pct(value, f: Field, spec: Spec):
     if isinstance(value, PercentValue):
-        return float(value) * 100, None
+        return _plausible(float(value) * 100, spec), None
     if isinstance(value, str):
         match = _PERCENT_TEXT.match(value.strip())
         if match:
-            return parse_number_text(match.group(1)), None
+            return _plausible(parse_number_text(match.group(1)), spec), None
     number, _ = _to_number(value, f, spec)
     if 0 < number < 1:
         return number, ("pct_below_one", f"{f.name}: {number:g} is read as {number:g} %. Percent fields are in percent units: did you mean {number * 100:g} %?")
@@ -257,6 +336,8 @@ def _to_pct(value, f: Field, spec: Spec):
 
 
 def _to_date(value, f: Field, spec: Spec):
+    if isinstance(value, PhantomLeapDay):
+        raise Unreadable("a real date: Excel shows 29 Feb 1900 (its day number 60), a day that never existed")
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -327,8 +408,8 @@ def parse_number_text(text: str) -> float:
         number = float(compact)
     except ValueError:
         raise Unreadable("a number") from None
-    if not np.isfinite(number):  # 'nan', 'inf': Python reads them, a submission must not
-        raise Unreadable("a number")
+    if not math.isfinite(number):  # 'nan', 'inf': Python reads them, a submission must not
+        raise Implausible(_NOT_FINITE)
     return number
 
 

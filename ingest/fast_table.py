@@ -10,7 +10,9 @@ the XML scan runs beside it in a thread. Its shortcuts, and how each is undone h
   nothing for text such as "1 234,5": the XML scan lists the boolean cells, and the unreadable
   cells are read again as text in a second pass (only when there are any: a messy file).
 * Dates. A date cell reads as the text "2024-03-31 00:00:00"; the XML scan lists the cells of
-  date columns that really are text, so "2024-03-31 00:00:00" typed as text stays text.
+  date columns that really are text, so "2024-03-31 00:00:00" typed as text stays text. The
+  date serials 59 and 60 both read as 1900-02-28: should any cell read so, its column is read
+  again as durations (days since the epoch), where 60 is Excel's phantom 29 Feb 1900.
 * Error cells (#N/A) and formulas without a cached value read as empty: the XML scan finds them.
 * Provenance. With no header row and skip_rows=0, fastexcel's row i is Excel row i + 1
   whatever the sheet's first used row; empty rows come back as all-empty rows.
@@ -32,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl.utils import column_index_from_string
-from smartdd.ingest.cells import UNCACHED, ExcelError
-from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, TableHeader, too_many_rows
+from smartdd.ingest.cells import PHANTOM_LEAP_DAY, UNCACHED, ExcelError
+from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, TableHeader, rows_below_empty_block, too_many_rows
 from smartdd.ingest.xmlscan import SheetScan, scan_sheet_xml
 
 from smartdd.records import Issue
@@ -49,7 +51,7 @@ def read_table_fast(path: Path, member: str, header: TableHeader, sheet: Sheet, 
     types = {letter: sheet.field(name).type for name, letter in header.columns.items()}
     first = header.row  # index of the first row below the header (row i is Excel row i + 1)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scanning = pool.submit(_scan, path, member, types)
+        scanning = pool.submit(_scan, path, member, types, first + 1)
         workbook = fastexcel.read_excel(path)
         read, failed = _load(workbook, title, types, first)
         scan = scanning.result()
@@ -62,10 +64,11 @@ def read_table_fast(path: Path, member: str, header: TableHeader, sheet: Sheet, 
             values = _float_column(array, failed.get(letter, _NONE), texts.get(letter), _positions(scan.bool_rows[letter], first))
         elif kind == "date":
             values = _date_column(array, _positions(scan.text_rows[letter], first))
+            values = _with_phantom_days(workbook, title, letter, first, values)
         else:
             values = _text_column(array)
         columns[letter] = _with_markers(values, markers.get(letter, {}))
-    positions = _record_positions(columns.values(), max_rows, title, issues)
+    positions = _record_positions(columns.values(), max_rows, title, first, issues)
     return RawSheet(
         spec=sheet,
         title=title,
@@ -75,11 +78,11 @@ def read_table_fast(path: Path, member: str, header: TableHeader, sheet: Sheet, 
     )
 
 
-def _scan(path: Path, member: str, types: dict[str, str]) -> SheetScan:
-    """The XML scan, with the text cells of date columns and the TRUE/FALSE cells of float columns."""
+def _scan(path: Path, member: str, types: dict[str, str], from_row: int) -> SheetScan:
+    """The XML scan below the header, with the text cells of date columns and the TRUE/FALSE cells of float columns."""
     with zipfile.ZipFile(path) as zf:
         dates = [c for c, t in types.items() if t == "date"]
-        return scan_sheet_xml(zf, member, text_in=dates, bools_in=[c for c, t in types.items() if t in FLOAT_TYPES])
+        return scan_sheet_xml(zf, member, text_in=dates, bools_in=[c for c, t in types.items() if t in FLOAT_TYPES], from_row=from_row)
 
 
 def _load(workbook: fastexcel.ExcelReader, title: str, types: dict[str, str], first: int) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
@@ -177,18 +180,38 @@ def _with_markers(values, markers: dict[int, object]):
     return values
 
 
-def _record_positions(columns, max_rows: int, title: str, issues: list[Issue]) -> np.ndarray:
-    """Positions of the rows that hold something, up to a block of 20 empty rows or the row limit."""
+def _record_positions(columns, max_rows: int, title: str, first: int, issues: list[Issue]) -> np.ndarray:
+    """Positions of the rows that hold something, up to a block of 20 empty rows (saying what lies below it) or the row limit."""
     filled = np.logical_or.reduce([~pd.isna(values) for values in columns])
     positions = np.flatnonzero(filled)
     gaps = np.diff(positions, prepend=-1)  # the first record counts from the header row
     cut = np.flatnonzero(gaps > EMPTY_BLOCK_ROWS)
-    if len(cut):
+    if len(cut) and cut[0] <= max_rows:
+        below = positions[cut[0] :][:max_rows] + first + 1  # as Excel rows
+        last_read = positions[cut[0] - 1] + first + 1 if cut[0] else first
+        more = len(positions) - cut[0] > max_rows
+        issues.append(rows_below_empty_block(title, int(last_read), int(below[0]), int(below[-1]), len(below), more))
         positions = positions[: cut[0]]
     if len(positions) > max_rows:
         issues.append(too_many_rows(title, max_rows))
         positions = positions[:max_rows]
     return positions
+
+
+def _with_phantom_days(workbook: fastexcel.ExcelReader, title: str, letter: str, first: int, values: np.ndarray) -> np.ndarray:
+    """Cells read as 1900-02-28 whose serial is 60 (29 Feb 1900, which never existed) become PHANTOM_LEAP_DAY."""
+    maybe = np.flatnonzero(np.equal(values, dt.date(1900, 2, 28)))
+    if not len(maybe):
+        return values
+    index = column_index_from_string(letter) - 1
+    sheet = workbook.load_sheet(title, header_row=None, skip_rows=0, use_columns=[index], dtypes={index: "duration"})
+    batch, _ = sheet.to_arrow_with_errors()  # text cells give no duration: they are not dates anyway
+    days = _single_chunk(batch.column(0)).slice(first).to_pylist()
+    values = values.copy()
+    for at in maybe:
+        if days[at] is not None and dt.timedelta(days=60) <= days[at] < dt.timedelta(days=61):
+            values[at] = PHANTOM_LEAP_DAY
+    return values
 
 
 def _positions(rows: list[int], first: int) -> np.ndarray:

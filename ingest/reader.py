@@ -31,8 +31,8 @@ from pathlib import Path
 from openpyxl.utils import column_index_from_string, get_column_letter
 from smartdd.ingest.cells import UNCACHED, ExcelError, PercentValue
 from smartdd.ingest.lazy_workbook import LazyWorkbook
-from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, RawWorkbook, TableHeader, too_many_rows
-from smartdd.ingest.xmlscan import SheetScan, scan_sheet_xml, sheet_members
+from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, RawWorkbook, TableHeader, cap_issues, quote, rows_below_empty_block, too_many_rows
+from smartdd.ingest.xmlscan import BrokenXml, SheetScan, scan_sheet_xml
 
 from smartdd.records import ERROR, INFO, WARNING, Issue
 from smartdd.spec import Sheet, Spec, load_spec, normalise_name
@@ -52,9 +52,7 @@ def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_00
     wb = LazyWorkbook(path)  # sheets opened with no declared size: it may lie either way
     try:
         with zipfile.ZipFile(path) as zf:
-            members = sheet_members(zf)
-            titles = {normalise_name(t): t for t in wb.sheetnames}
-            _report_unknown_sheets(titles, spec, issues)
+            titles = _titles(wb.sheetnames, spec, issues)
             sheets = {}
             for sheet_spec in spec.sheets:
                 title = titles.get(normalise_name(sheet_spec.name))
@@ -62,30 +60,69 @@ def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_00
                     if sheet_spec.required:
                         issues.append(Issue(sheet_spec.name, "", ERROR, "missing_sheet", f"The required sheet '{sheet_spec.name}' is missing."))
                     continue
-                ws = wb[title]
-                member = members.get(title)
-                if sheet_spec.kind == "key_value":
-                    raw = _read_key_value(ws, sheet_spec, title, _scan(zf, member), issues)
-                elif member and _is_fast(sheet_spec, zf.getinfo(member).file_size, fast_min_bytes):
-                    raw = _read_table_fast(path, zf, member, ws, sheet_spec, title, issues, max_rows)
-                else:
-                    raw = _read_table(ws, sheet_spec, title, _scan(zf, member), issues, max_rows)
+                raw = _read_sheet(path, zf, wb, sheet_spec, title, issues, max_rows, fast_min_bytes) if title else None
                 if raw is not None:
                     sheets[sheet_spec.name] = raw
     finally:
         wb.close()
-    return RawWorkbook(sheets=sheets, issues=issues)
+    return RawWorkbook(sheets=sheets, issues=cap_issues(issues))
+
+
+def _read_sheet(path: Path, zf: zipfile.ZipFile, wb: LazyWorkbook, sheet_spec: Sheet, title: str, issues: list[Issue], max_rows: int, fast_min_bytes: int):
+    """One sheet by the reader that suits it; a sheet whose XML is broken is an error, not a crash of the whole file."""
+    ws, member = wb[title], wb.member(title)
+    try:
+        if sheet_spec.kind == "key_value":
+            return _read_key_value(ws, sheet_spec, title, _scan(zf, member), issues)
+        if _is_fast(sheet_spec, zf.getinfo(member).file_size, fast_min_bytes):
+            return _read_table_fast(path, zf, member, ws, sheet_spec, title, issues, max_rows)
+        return _read_table(ws, sheet_spec, title, _scan(zf, member), issues, max_rows)
+    except BrokenXml as broken:
+        issues.append(
+            Issue(title, "", ERROR, "broken_sheet", f"Sheet {quote(title)} cannot be read: {broken}. Open the file in Excel, save it and send it again.")
+        )
+        return None
+
+
+def _titles(names: list[str], spec: Spec, issues: list[Issue]) -> dict[str, str]:
+    """Each sheet's name by its matching key; a template sheet matched by two names maps to "" (read neither, say why).
+
+    Excel refuses two sheets whose names differ only in case, so a file holding `Cover` and
+    `COVER` was not saved by Excel: which one the investee sees is anyone's guess.
+    """
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(normalise_name(name), []).append(name)
+    template = {normalise_name(s.name): s.name for s in spec.sheets}
+    titles = {}
+    for key, found in by_key.items():
+        titles[key] = found[0]
+        if len(found) > 1 and key in template:
+            listed = " and ".join(quote(name) for name in found)
+            issues.append(
+                Issue(
+                    found[0],
+                    "",
+                    ERROR,
+                    "duplicate_sheet",
+                    f"Sheets {listed} both match the template's sheet '{template[key]}' (names are compared ignoring case, spaces and underscores): "
+                    "keep one and send the file again.",
+                )
+            )
+            titles[key] = ""
+    _report_unknown_sheets({key: found[0] for key, found in by_key.items()}, spec, issues)
+    return titles
 
 
 def _report_unknown_sheets(titles: dict[str, str], spec: Spec, issues: list[Issue]) -> None:
     known = {normalise_name(s.name) for s in spec.sheets} | {normalise_name(spec.instructions_sheet)}
     for key, title in titles.items():
         if key not in known:
-            issues.append(Issue(title, "", INFO, "unknown_sheet", f"Sheet '{title}' is not part of the template and was ignored."))
+            issues.append(Issue(title, "", INFO, "unknown_sheet", f"Sheet {quote(title)} is not part of the template and was ignored."))
 
 
-def _scan(zf: zipfile.ZipFile, member: str | None) -> SheetScan:
-    return scan_sheet_xml(zf, member) if member else SheetScan()
+def _scan(zf: zipfile.ZipFile, member: str) -> SheetScan:
+    return scan_sheet_xml(zf, member)
 
 
 def _is_fast(sheet: Sheet, xml_bytes: int, fast_min_bytes: int) -> bool:
@@ -152,7 +189,7 @@ def _header_columns(number: int, row: tuple, keys: list[str], by_key: dict[str, 
             columns[name] = letter
         elif key and key not in display:
             issues.append(
-                Issue(title, f"{letter}{number}", WARNING, "unknown_column", f"Column '{row[position].value}' is not in the template and was ignored.")
+                Issue(title, f"{letter}{number}", WARNING, "unknown_column", f"Column {quote(row[position].value)} is not in the template and was ignored.")
             )
     for f in sheet.fields:
         if f.name not in columns and f.always_required:
@@ -178,17 +215,19 @@ def _read_table(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[Issu
 
 
 def data_records(records: Iterable[tuple[int, list]], header_row: int, max_rows: int, sheet: str, issues: list[Issue]) -> Iterator[tuple[int, list]]:
-    """Skip empty records; stop at a block of 20 empty rows or at the row limit.
+    """Skip empty records; stop at a block of 20 empty rows (saying what lies below it) or at the row limit.
 
     A record is empty when none of the columns read holds anything: notes beside a table do
     not make a row, and a formula without a value does (it holds something we cannot read).
     """
     previous = header_row
     count = 0
+    records = iter(records)
     for number, values in records:
         if all(v is None for v in values):
             continue
         if number - previous > EMPTY_BLOCK_ROWS:
+            issues.append(_rows_below(sheet, previous, number, records, max_rows))
             return
         previous = number
         count += 1
@@ -196,6 +235,17 @@ def data_records(records: Iterable[tuple[int, list]], header_row: int, max_rows:
             issues.append(too_many_rows(sheet, max_rows))
             return
         yield number, values
+
+
+def _rows_below(sheet: str, last_read: int, first: int, records: Iterator[tuple[int, list]], max_rows: int) -> Issue:
+    """The warning for the records below the empty block: counted (up to the row limit), not read."""
+    count, last = 1, first
+    for number, values in records:
+        if any(v is not None for v in values):
+            if count == max_rows:
+                return rows_below_empty_block(sheet, last_read, first, last, count, more=True)
+            count, last = count + 1, number
+    return rows_below_empty_block(sheet, last_read, first, last, count)
 
 
 def _cell_value(row: tuple, position: int, row_number: int, scan: SheetScan):
@@ -243,7 +293,7 @@ def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[
             continue
         name = by_key.get(normalise_name(code))
         if name is None:
-            issues.append(Issue(title, f"{code_letter}{number}", WARNING, "unknown_code", f"Code '{code}' is not in the template and was ignored."))
+            issues.append(Issue(title, f"{code_letter}{number}", WARNING, "unknown_code", f"Code {quote(code)} is not in the template and was ignored."))
         elif name in raw.values:
             issues.append(
                 Issue(

@@ -1,19 +1,28 @@
-"""What the reader hands on: one sheet's raw values with where each came from.
+"""What the reader hands on: one sheet's raw values with where each came from, and how issues about them are said.
 
-Shared by both table readers (`reader` with openpyxl, `fast_table` with fastexcel) and by
-`coerce`, so neither reader imports the other's module.
+Shared by both table readers (`reader` with openpyxl, `fast_table` with fastexcel), by
+`coerce` and by the validation, so that every stage quotes cells and caps its issues the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from smartdd.records import ERROR, Issue
+from smartdd.records import ERROR, INFO, WARNING, Issue
 from smartdd.spec import Sheet
 
 # The spec's empty-block rule: this many empty rows end a table.
 EMPTY_BLOCK_ROWS = 20
+# A broken column of 500,000 rows needs a summary, not 500,000 lines: per rule, sheet and column...
+MAX_ISSUES_PER_RULE = 50
+# ...and per file (per stage: reading, typing, validation), however many columns are broken.
+MAX_ISSUES_PER_FILE = 1_000
+# Key-value sheets may quote the value they found, up to this many characters.
+MAX_QUOTED_CHARS = 40
+_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+_COLUMN = re.compile(r"[A-Z]*")
 
 
 @dataclass
@@ -48,3 +57,117 @@ class TableHeader:
 
 def too_many_rows(sheet: str, max_rows: int) -> Issue:
     return Issue(sheet, "", ERROR, "too_many_rows", f"Sheet '{sheet}' has more than {max_rows:,} rows, the limit for one submission.")
+
+
+def rows_below_empty_block(sheet: str, last_read: int, first: int, last: int, count: int, more: bool = False) -> Issue:
+    """The rows that the spec's empty block cut off: said, never dropped without a word."""
+    if count == 1:
+        found = f"Row {first}, below row {last_read} and {first - last_read - 1:,} empty rows, was not read"
+    else:
+        found = f"{'More than ' if more else ''}{count:,} rows below row {last_read} (rows {first} to {last}{' and on' if more else ''}) were not read"
+    return Issue(
+        sheet,
+        f"{first}:{last}",
+        WARNING,
+        "rows_below_empty_block",
+        f"{found}: {EMPTY_BLOCK_ROWS} empty rows end a table. If they belong to the table, delete the empty rows above them and send the file again.",
+    )
+
+
+# ---- what an issue may quote ---------------------------------------------------------------
+
+
+def holds_client_data(sheet: Sheet) -> bool:
+    """A sheet with personal data (the loan tape): its cell values are never quoted, only their cells."""
+    return any(f.pii for f in sheet.fields)
+
+
+def quote(text: object) -> str:
+    """`text` in quotes for a message, on one line, cut at 40 characters."""
+    flat = " ".join(str(text).split())
+    return f"'{flat[:MAX_QUOTED_CHARS]}…'" if len(flat) > MAX_QUOTED_CHARS else f"'{flat}'"
+
+
+def quoted(sheet: Sheet, text: object) -> str | None:
+    """`text` quoted for an issue about a cell of `sheet`, or None where values stay unquoted (say "this cell" instead)."""
+    return None if holds_client_data(sheet) else quote(text)
+
+
+# ---- bounded issue lists ---------------------------------------------------------------------
+
+
+class IssueCap:
+    """Issues as they are found, kept to 50 per rule, sheet and column, then one "… and N more like this";
+    at most 1,000 in all (counting `already`, those a caller holds), then one last issue that says how many more.
+
+    Issues past a cap are counted, not kept, so a workbook with a million bad cells costs a
+    million counts, not a million messages. Every stage that reports cells (reader, coerce,
+    validation) caps through it.
+    """
+
+    def __init__(self, already: int = 0):
+        self.room = MAX_ISSUES_PER_FILE - already
+        self.kept: list[Issue] = []
+        self.per_key: dict[tuple, int] = {}
+        self.unlisted: dict[tuple, list] = {}  # key -> [count, severity, sheet, column]
+        self.over: list = [0, INFO, ""]  # past the file's cap: [count, severity, sheet]
+
+    def append(self, issue: Issue) -> None:
+        self.add_unlisted(issue, 0)
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            self.append(issue)
+
+    def add_unlisted(self, issue: Issue, count: int) -> None:
+        """`issue`, then `count` more like it that were found but not built (GX lists only the first rows)."""
+        column = _COLUMN.match(issue.cell).group()
+        key = (issue.sheet, issue.rule, column)
+        listed = self.per_key.get(key, 0)
+        if listed < MAX_ISSUES_PER_RULE and len(self.kept) < self.room:
+            self.per_key[key] = listed + 1
+            self.kept.append(issue)
+        elif listed >= MAX_ISSUES_PER_RULE:
+            count += 1
+        else:
+            self._past_file_cap(issue, count + 1)
+            return
+        if count:
+            more = self.unlisted.setdefault(key, [0, INFO, issue.sheet, column])
+            more[0] += count
+            more[1] = _worst(more[1], issue.severity)
+
+    def _past_file_cap(self, issue: Issue, count: int) -> None:
+        self.over[0] += count
+        self.over[1] = _worst(self.over[1], issue.severity)
+        self.over[2] = self.over[2] or issue.sheet
+
+    def issues(self) -> list[Issue]:
+        """The kept issues, then one summary per capped rule, then the file's summary."""
+        out = list(self.kept)
+        for (_, rule, _), (count, severity, sheet, column) in self.unlisted.items():
+            where = f" in column {column}" if column else ""
+            out.append(Issue(sheet, f"{column}:{column}" if column else "", severity, rule, f"… and {count:,} more like this{where}, not listed."))
+        count, severity, sheet = self.over
+        if count:
+            out.append(
+                Issue(
+                    sheet,
+                    "",
+                    severity,
+                    "too_many_issues",
+                    f"… and {count:,} more problems, not listed: only the first {MAX_ISSUES_PER_FILE:,} are. Fix these and send the file again.",
+                )
+            )
+        return out
+
+
+def cap_issues(issues: Iterable[Issue], already: int = 0) -> list[Issue]:
+    """`issues` as `IssueCap` keeps them: the one helper every stage caps its issues with."""
+    cap = IssueCap(already)
+    cap.extend(issues)
+    return cap.issues()
+
+
+def _worst(a: str, b: str) -> str:
+    return a if _RANK.get(a, 3) <= _RANK.get(b, 3) else b

@@ -73,7 +73,7 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
 def _parse(to_parse: dict[str, ReceivedFile], settings: Settings, workers: int | None, faults: list, bar) -> dict[str, tuple]:
     """Every file through the worker pool: submission id -> (typed sheets, reading issues)."""
     parsed = {}
-    jobs = [(sid, (r.archived_path, settings.limits.max_rows, True)) for sid, r in to_parse.items()]
+    jobs = [(sid, (r.archived_path, settings.limits.max_rows, True, r.received_at.date())) for sid, r in to_parse.items()]
     size = min(workers or parse_workers(), len(jobs))
     with WorkerPool(size=size, memory_bytes=PARSE_MEMORY_BYTES, timeout_s=PARSE_TIMEOUT_S) as pool, timed("parse"):
         for submission_id, outcome in pool.map(read_typed_workbook, jobs):

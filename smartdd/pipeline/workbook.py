@@ -6,6 +6,7 @@ returns the record that goes into the ledger (and from there into `marts.submiss
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import shutil
@@ -31,7 +32,7 @@ from smartdd.timing import timed
 log = logging.getLogger(__name__)
 
 
-def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False) -> tuple[dict[str, TypedSheet], list[Issue]]:
+def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False, received: dt.date | None = None) -> tuple[dict[str, TypedSheet], list[Issue]]:
     """Parse untrusted XML and coerce types. Runs in a child process (see `run_isolated`).
 
     With `pseudonymised`, client identifiers are hashed and names and phones dropped here, in
@@ -39,7 +40,7 @@ def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False) 
     """
     raw = read_workbook(path, max_rows=max_rows)
     issues = list(raw.issues)
-    sheets = {name: coerce_sheet(sheet, issues) for name, sheet in raw.sheets.items()}
+    sheets = {name: coerce_sheet(sheet, issues, received=received) for name, sheet in raw.sheets.items()}  # dates judged against the receipt
     if pseudonymised:
         key = load_key()
         for typed in sheets.values():

@@ -8,6 +8,7 @@ one edit of the YAML.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -102,10 +103,26 @@ class Sheet:
 
 
 @dataclass(frozen=True)
+class Plausibility:
+    """Bounds outside which a value is a mistake whatever its field's rules: one place, the YAML's `plausibility`."""
+
+    max_abs_number: float  # |x| of any number, int or pct field
+    earliest_date: dt.date  # of any date field
+    not_after_receipt: tuple[str, ...]  # "Sheet.field" dates that cannot be after the day of receipt
+    receipt_grace_days: int
+    max_maturity_years: int  # Loan_Tape.maturity_date after Cover.period_end
+
+    def latest_date(self, received: dt.date) -> dt.date:
+        """The last plausible day for a `not_after_receipt` date of a file received on `received`."""
+        return received + dt.timedelta(days=self.receipt_grace_days)
+
+
+@dataclass(frozen=True)
 class Spec:
     version: int
     template_version: str
     sheets: tuple[Sheet, ...]
+    plausibility: Plausibility
     synonyms: dict = field(default_factory=dict)
     instructions_sheet: str = "README"
 
@@ -144,7 +161,12 @@ def load_spec(path: Path = SPEC_PATH) -> Spec:
         sheets=tuple(sheets),
         synonyms=data.get("synonyms", {}),
         instructions_sheet=data.get("instructions_sheet", "README"),
+        plausibility=_plausibility(data["plausibility"]),
     )
+
+
+def _plausibility(raw: dict) -> Plausibility:
+    return Plausibility(**{**raw, "max_abs_number": float(raw["max_abs_number"]), "not_after_receipt": tuple(raw["not_after_receipt"])})
 
 
 @dataclass(frozen=True)

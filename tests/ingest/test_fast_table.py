@@ -105,6 +105,7 @@ def test_messy_loan_tape(corpus):
         ("error_cell", "Q"): 1,
         ("error_cell", "S"): 1,
         ("formula_without_value", "R"): 1,
+        ("rows_below_empty_block", "1"): 1,  # row 104 sits below the second empty block: said, not read
     }
     names = {row["client_name"] for row in mf.LOAN_TAPE} | {row["phone"] for row in mf.LOAN_TAPE}
     assert not any(name in issue.message for issue in issues for name in names)
