@@ -76,13 +76,13 @@ def test_a_clock_in_the_future_never_becomes_received_at(tmp_path, valid_workboo
 def test_identical_bytes_under_two_names_resolve_by_earliest_arrival_not_by_name(tmp_path, valid_workbooks):
     settings = Settings.from_env(tmp_path / "home").ensure()
     early, late = settings.landing / "z_uploaded_first.xlsx", settings.landing / "a_uploaded_later.xlsx"
-    for path, when in ((early, 1_780_000_000), (late, 1_790_000_000)):
+    for path, when in ((early, 1_793_500_000), (late, 1_794_000_000)):
         shutil.copy2(valid_workbooks[0], path)
         os.utime(path, (when, when))
     records = run_batch(settings)
     assert records["z_uploaded_first.xlsx"]["status"] == "accepted"
     assert "identical to 'z_uploaded_first.xlsx'" in records["a_uploaded_later.xlsx"]["reason"]
-    assert records["z_uploaded_first.xlsx"]["received_at"] == dt.datetime.fromtimestamp(1_780_000_000, dt.UTC).isoformat()
+    assert records["z_uploaded_first.xlsx"]["received_at"] == dt.datetime.fromtimestamp(1_793_500_000, dt.UTC).isoformat()
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
