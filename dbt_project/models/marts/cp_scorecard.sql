@@ -34,7 +34,10 @@ select
     cast(rated.high_flags as bigint) as high_flags,
     cast(rated.medium_flags as bigint) as medium_flags,
     cast(rated.overall_score_change as double) as overall_score_change,
-    cast(rated.overall_peer_percentile as double) as overall_peer_percentile,
+    -- ties counted half, null with fewer than two investees (methodology §4), as for the principles
+    cast(
+        case when peers.peer_count >= 2 then 100.0 * (peers.peers_below + 0.5 * peers.peers_tied) / (peers.peer_count - 1) end as double
+    ) as overall_peer_percentile,
     rated.uncapped_rating,
     portfolio.institution_name,
     portfolio.country,
