@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from itertools import islice
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from smartdd.records import Issue, SubmissionRecord
-from smartdd.safe_text import write_row
+from smartdd.safe_text import excel_value, write_row
+from smartdd.spec import Sheet, load_spec, normalise_name
 from smartdd.storage import atomic_path
+
+MAX_COPIED_ROWS = 20_000  # rows of each of the investee's sheets copied back (values only)
+_HEADER_SEARCH_ROWS = 10
+_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 
 _FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -21,6 +29,15 @@ _TEXT = {
         "accepted": "Your submission was accepted.",
         "file": "File",
         "header": ["severity", "sheet", "cell", "problem"],
+        "summary": "Summary",
+        "outcome": "Outcome",
+        "errors": "Errors",
+        "warnings": "Warnings",
+        "infos": "Notes",
+        "next": "What to do next",
+        "copied": "Your sheets are copied back after this one: the cells with a problem are coloured and carry a comment (hover over them).",
+        "next_rejected": "Fix every error in your own workbook (not in this copy) and send it again.",
+        "next_warnings": "No action is needed for acceptance; please review the warnings.",
     },
     "fr": {
         "rejected": "Votre envoi n'a PAS été accepté. Corrigez les erreurs ci-dessous et renvoyez le classeur.",
@@ -28,6 +45,15 @@ _TEXT = {
         "accepted": "Votre envoi a été accepté.",
         "file": "Fichier",
         "header": ["gravité", "feuille", "cellule", "problème"],
+        "summary": "Résumé",
+        "outcome": "Résultat",
+        "errors": "Erreurs",
+        "warnings": "Avertissements",
+        "infos": "Notes",
+        "next": "Que faire ensuite",
+        "copied": "Vos feuilles sont recopiées après celle-ci : les cellules en cause sont colorées et portent un commentaire (survolez-les).",
+        "next_rejected": "Corrigez chaque erreur dans votre propre classeur (pas dans cette copie) et renvoyez-le.",
+        "next_warnings": "Aucune action n'est requise pour l'acceptation ; vérifiez les avertissements.",
     },
     "es": {
         "rejected": "Su envío NO fue aceptado. Corrija los errores siguientes y envíe el libro de nuevo.",
@@ -35,12 +61,26 @@ _TEXT = {
         "accepted": "Su envío fue aceptado.",
         "file": "Archivo",
         "header": ["gravedad", "hoja", "celda", "problema"],
+        "summary": "Resumen",
+        "outcome": "Resultado",
+        "errors": "Errores",
+        "warnings": "Advertencias",
+        "infos": "Notas",
+        "next": "Qué hacer ahora",
+        "copied": "Sus hojas se copian después de esta: las celdas con un problema están coloreadas y llevan un comentario (pase el cursor sobre ellas).",
+        "next_rejected": "Corrija cada error en su propio libro (no en esta copia) y envíelo de nuevo.",
+        "next_warnings": "No se requiere ninguna acción para la aceptación; revise las advertencias.",
     },
 }
 
 
-def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue]) -> Path:
-    """Linear in the number of issues (rows are written by index, never by rescanning the sheet)."""
+def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue], original: Path | None = None) -> Path:
+    """Linear in the number of issues (rows are written by index, never by rescanning the sheet).
+
+    With `original` (the workbook as received), the investee's template sheets are copied back
+    after the list, values only and capped at MAX_COPIED_ROWS rows, each problem cell coloured
+    and commented; client-data (PII) columns are left out, and a sheet whose PII columns cannot
+    be located is not copied at all."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Feedback"
@@ -55,6 +95,90 @@ def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue]) ->
         cells[0].fill = fills.get(issue.severity, PatternFill())
     for column, width in zip("ABCD", (10, 16, 8, 110), strict=True):
         ws.column_dimensions[column].width = width
+    _write_summary(wb.create_sheet("Summary"), record, issues, text, copied=original is not None)
+    if original is not None:
+        _copy_sheets(wb, Path(original), issues, fills)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
+
+
+def _write_summary(ws, record: SubmissionRecord, issues: list[Issue], text: dict, copied: bool) -> None:
+    counts = {severity: sum(i.severity == severity for i in issues) for severity in _ORDER}
+    rejected = counts["error"] > 0
+    outcome = text["rejected" if rejected else ("accepted_with_warnings" if counts["warning"] else "accepted")]
+    rows = [
+        [text["summary"]],
+        [text["file"], record.file_name],
+        [text["outcome"], outcome],
+        [text["errors"], counts["error"]],
+        [text["warnings"], counts["warning"]],
+        [text["infos"], counts["info"]],
+        [text["next"], text["next_rejected"] if rejected else (text["next_warnings"] if counts["warning"] else text["accepted"])],
+    ]
+    if copied:
+        rows.append(["", text["copied"]])
+    for row, values in enumerate(rows, start=1):
+        cells = write_row(ws, row, values)
+        if row == 1 or (row == 3 and rejected):
+            cells[-1].font = Font(bold=True)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 20, 110
+
+
+def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict) -> None:
+    """The investee's template sheets, values only, problem cells coloured and commented."""
+    spec = load_spec()
+    template = {normalise_name(s.name): s for s in spec.sheets}
+    by_sheet: dict[str, dict[str, list[Issue]]] = {}
+    for issue in issues:
+        if _CELL.match(issue.cell or ""):
+            by_sheet.setdefault(issue.sheet, {}).setdefault(issue.cell, []).append(issue)
+    source = load_workbook(original, read_only=True, data_only=True)
+    try:
+        taken = {normalise_name(n) for n in wb.sheetnames}
+        for ws_in in source.worksheets:
+            sheet = template.get(normalise_name(ws_in.title))
+            if sheet is None or normalise_name(ws_in.title) in taken:
+                continue  # README, unknown sheets (they may hold anything) and duplicates are never copied
+            rows = ws_in.iter_rows(values_only=True)
+            head = list(islice(rows, _HEADER_SEARCH_ROWS))
+            dropped = _pii_positions(sheet, head)
+            if dropped is None:
+                continue  # client data whose columns cannot be located: fail closed
+            ws = wb.create_sheet(ws_in.title[:31])
+            taken.add(normalise_name(ws_in.title))
+            for number, values in enumerate(islice(_chain(head, rows), MAX_COPIED_ROWS), start=1):
+                if values:
+                    write_row(ws, number, [None if i in dropped else _plain(v) for i, v in enumerate(values)])
+            for cell, found in by_sheet.get(ws_in.title, {}).items():
+                target = ws[cell]
+                if target.column - 1 in dropped:
+                    target.value = None
+                worst = min(found, key=lambda i: _ORDER.get(i.severity, 3))
+                target.fill = fills.get(worst.severity, PatternFill())
+                target.comment = Comment(excel_value("\n".join(f"{i.severity}: {i.message}" for i in found)), "smartdd")
+    finally:
+        source.close()
+
+
+def _chain(head: list, rows):
+    yield from head
+    yield from rows
+
+
+def _pii_positions(sheet: Sheet, head: list[tuple]) -> set[int] | None:
+    """Zero-based columns holding client data (PII), their header included; None when they cannot be found."""
+    pii = {normalise_name(f.name) for f in sheet.fields if f.pii}
+    if not pii:
+        return set()
+    known = {normalise_name(f.name) for f in sheet.fields}
+    for values in head:
+        keys = [normalise_name(v) if v is not None else "" for v in values or ()]
+        if len({k for k in keys if k in known}) >= 2:
+            return {i for i, k in enumerate(keys) if k in pii}
+    return None
+
+
+def _plain(value):
+    """A copied value as plain data: text, number, date or bool (never a formula: values only)."""
+    return value if value is None or isinstance(value, (int, float, bool, str)) or hasattr(value, "isoformat") else str(value)

@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--no-defects", action="store_true", help="only clean workbooks")
 
+    p = commands.add_parser("check", help="validate workbooks as the pipeline would and write their feedback (stores nothing else)")
+    p.add_argument("files", type=Path, nargs="+")
+    p.add_argument("--lang", choices=["en", "fr", "es"])
+    p.add_argument("-o", "--output", type=Path, default=Path("."))
+
     p = commands.add_parser("run", help="run the quarterly pipeline over a landing folder")
     p.add_argument("--landing", type=Path, required=True)
     p.add_argument("--home", type=Path)
@@ -54,7 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     add_airflow_parser(commands)  # smartdd airflow up|trigger|down
 
     args = parser.parse_args(argv)
-    return {"template": _template, "sample": _sample, "run": _run, "report": _report, "demo": _demo, "airflow": _airflow}[args.command](args)
+    return {"template": _template, "sample": _sample, "run": _run, "report": _report, "demo": _demo, "check": _check, "airflow": _airflow}[args.command](args)
+
+
+def _check(args) -> int:
+    from smartdd.check import check_files
+
+    return check_files(args.files, args.output, lang=args.lang)
 
 
 def _airflow(args) -> int:
