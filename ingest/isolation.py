@@ -112,21 +112,27 @@ def _child_main(request: str, result: str, memory_bytes: str, parent_pid: str) -
     """Entry point of the child process (called by _BOOTSTRAP)."""
     _die_with_parent(int(parent_pid))
     _limit_memory(int(memory_bytes))
+    with open(request, "rb") as f:
+        pickle.load(f)  # sys.path, already applied by the bootstrap
+        _, payload = call_and_pickle(lambda: pickle.load(f))
+    with open(result, "wb") as f:
+        f.write(payload)
+
+
+def call_and_pickle(load_call: Callable[[], tuple]) -> tuple[str, bytes]:
+    """In a child: load `(fn, args[, kwargs])`, run it, and pickle the outcome for the parent:
+    ("ok", value), ("memory",) or ("error", exception, traceback). Returns (kind, payload)."""
     try:
-        with open(request, "rb") as f:
-            pickle.load(f)  # sys.path, already applied by the bootstrap
-            fn, args, kwargs = pickle.load(f)
-        outcome = ("ok", fn(*args, **kwargs))
+        fn, args, *kwargs = load_call()
+        outcome = ("ok", fn(*args, **(kwargs[0] if kwargs else {})))
     except MemoryError:
         outcome = ("memory",)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
         outcome = ("error", _portable(exc), traceback.format_exc())
     try:
-        payload = pickle.dumps(outcome)
+        return outcome[0], pickle.dumps(outcome)
     except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable return value
-        payload = pickle.dumps(("error", TypeError(f"fn's result cannot be sent back: {exc}"), ""))
-    with open(result, "wb") as f:
-        f.write(payload)
+        return "error", pickle.dumps(("error", TypeError(f"the result cannot be sent back: {exc}"), ""))
 
 
 def _portable(exc: BaseException) -> Exception:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from smartdd.ingest.isolation import _die_with_parent, _limit_memory, _portable, _signal_words
+from smartdd.ingest.isolation import _die_with_parent, _limit_memory, _signal_words, call_and_pickle
 from smartdd.ingest.rejections import RejectedFile, _out_of_memory, _timed_out
 
 __all__ = ["WorkerPool"]
@@ -177,20 +177,9 @@ def _worker_main(results_fd: str, memory_bytes: str, parent_pid: str) -> None:
     requests, results = sys.stdin.buffer, os.fdopen(int(results_fd), "wb")
     while header := requests.read(_HEADER.size):
         (length,) = _HEADER.unpack(header)
-        try:
-            fn, args = pickle.loads(requests.read(length))
-            outcome = ("ok", fn(*args))
-        except MemoryError:
-            outcome = ("memory",)
-        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-            import traceback
-
-            outcome = ("error", _portable(exc), traceback.format_exc())
-        try:
-            payload = pickle.dumps(outcome)
-        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable return value
-            payload = pickle.dumps(("error", TypeError(f"the result cannot be sent back: {exc}"), ""))
+        request = requests.read(length)
+        kind, payload = call_and_pickle(lambda: pickle.loads(request))  # noqa: B023 - called at once
         results.write(_HEADER.pack(len(payload)) + payload)
         results.flush()
-        if outcome[0] == "memory":
+        if kind == "memory":
             return  # its heap may be in pieces: let a fresh worker take the next file

@@ -24,6 +24,9 @@ _PERIODS_PER_YEAR = {"weekly": 52.0, "fortnightly": 26.0, "monthly": 12.0}
 _SCAN = np.geomspace(1e-7, 1e4, 2000)
 
 
+COST_FIELDS = ("upfront_fee_pct", "upfront_fee_flat", "insurance_pct", "compulsory_savings_pct", "tax_on_interest_pct")
+
+
 @dataclass(frozen=True)
 class ProductTerms:
     """Contract terms of one loan product; percentages in percent units (2 = 2 %)."""
@@ -49,6 +52,30 @@ class Pricing:
     periodic_rate: float | None
     apr_pct: float | None
     eir_pct: float | None
+
+
+def row_value(row, column: str):
+    """A product row's value, None when missing (None, NaN, pandas' NA) — for the dbt Python models."""
+    value = row[column]
+    try:
+        return None if value is None or bool(value != value) else value
+    except TypeError:  # pandas' NA refuses to be a bool: it is missing
+        return None
+
+
+def terms_from_row(row) -> ProductTerms:
+    """A product's terms from a row of int_products__current (missing costs are zero)."""
+    term_days, installments = row_value(row, "term_days"), row_value(row, "installments")
+    return ProductTerms(
+        loan_amount=row_value(row, "loan_amount"),
+        installments=None if installments is None else int(installments),
+        repayment_frequency=row_value(row, "repayment_frequency") or "",
+        nominal_rate_pct=row_value(row, "nominal_rate_pct"),
+        rate_period=row_value(row, "rate_period") or "",
+        interest_method=row_value(row, "interest_method") or "",
+        term_days=None if term_days is None else int(term_days),
+        **{cost: row_value(row, cost) or 0 for cost in COST_FIELDS},
+    )
 
 
 def periods_per_year(frequency: str, term_days: int | None) -> float:

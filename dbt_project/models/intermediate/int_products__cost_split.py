@@ -8,11 +8,10 @@ exactly, since the last step prices the full terms, as int_products__priced does
 
 import dataclasses
 import functools
-import math
 
 import pandas as pd
 
-from smartdd.methodology.pricing import ProductTerms, price_product
+from smartdd.methodology.pricing import price_product, terms_from_row
 
 KEYS = ["submission_id", "product_code"]
 # (column of the part, the terms fields it adds)
@@ -27,32 +26,12 @@ OUTPUT = {"submission_id": "string", "product_code": "string", **{column: "float
 _COSTS = tuple(field for _, fields in PARTS for field in fields)
 
 
-def _value(row, column):
-    value = row[column]
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else value
-
-
-def _terms(row) -> ProductTerms:
-    """The product's full terms (as int_products__priced reads them)."""
-    term_days = _value(row, "term_days")
-    return ProductTerms(
-        loan_amount=_value(row, "loan_amount"),
-        installments=None if _value(row, "installments") is None else int(row["installments"]),
-        repayment_frequency=_value(row, "repayment_frequency") or "",
-        nominal_rate_pct=_value(row, "nominal_rate_pct"),
-        rate_period=_value(row, "rate_period") or "",
-        interest_method=_value(row, "interest_method") or "",
-        term_days=None if term_days is None else int(term_days),
-        **{field: _value(row, field) or 0 for field in _COSTS},
-    )
-
-
 _apr = functools.lru_cache(maxsize=None)(lambda terms: price_product(terms).apr_pct)
 
 
 def _split(row) -> dict:
     out = {key: row[key] for key in KEYS}
-    full = _terms(row)
+    full = terms_from_row(row)
     kept = {field: 0 for field in _COSTS}
     previous = 0.0
     try:

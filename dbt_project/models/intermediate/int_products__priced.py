@@ -6,11 +6,10 @@ term) gets null prices and the reason in pricing_error, rather than failing the 
 """
 
 import functools
-import math
 
 import pandas as pd
 
-from smartdd.methodology.pricing import ProductTerms, price_product
+from smartdd.methodology.pricing import price_product, row_value, terms_from_row
 
 KEYS = ["submission_id", "product_code"]
 OUTPUT = {
@@ -26,32 +25,9 @@ OUTPUT = {
 }
 
 
-def _value(row, column):
-    value = row[column]
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else value
-
-
-def _terms(row) -> ProductTerms:
-    term_days = _value(row, "term_days")
-    return ProductTerms(
-        loan_amount=_value(row, "loan_amount"),
-        installments=None if _value(row, "installments") is None else int(row["installments"]),
-        repayment_frequency=_value(row, "repayment_frequency") or "",
-        nominal_rate_pct=_value(row, "nominal_rate_pct"),
-        rate_period=_value(row, "rate_period") or "",
-        interest_method=_value(row, "interest_method") or "",
-        term_days=None if term_days is None else int(term_days),
-        upfront_fee_pct=_value(row, "upfront_fee_pct") or 0,
-        upfront_fee_flat=_value(row, "upfront_fee_flat") or 0,
-        insurance_pct=_value(row, "insurance_pct") or 0,
-        compulsory_savings_pct=_value(row, "compulsory_savings_pct") or 0,
-        tax_on_interest_pct=_value(row, "tax_on_interest_pct") or 0,
-    )
-
-
 def _nominal_annual_pct(row):
     """The rate as quoted, per year: a monthly rate × 12, a yearly rate as is."""
-    rate, period = _value(row, "nominal_rate_pct"), (_value(row, "rate_period") or "").strip().lower()
+    rate, period = row_value(row, "nominal_rate_pct"), (row_value(row, "rate_period") or "").strip().lower()
     if rate is None:
         return None
     return {"month": rate * 12, "year": rate}.get(period)
@@ -64,13 +40,13 @@ _price_terms = functools.lru_cache(maxsize=None)(price_product)
 def _price(row) -> dict:
     out = {key: row[key] for key in KEYS}
     try:
-        pricing = _price_terms(_terms(row))
+        pricing = _price_terms(terms_from_row(row))
         error = None if pricing.apr_pct is not None else "no internal rate of return (the cash flows never change sign)"
     except (ValueError, TypeError, ArithmeticError) as exc:  # one product's terms never stop the build
         pricing, error = None, str(exc) or type(exc).__name__
     apr = pricing.apr_pct if pricing else None
     nominal = _nominal_annual_pct(row)
-    disclosed = _value(row, "disclosed_apr_pct")
+    disclosed = row_value(row, "disclosed_apr_pct")
     out.update(
         periodic_rate=pricing.periodic_rate if pricing else None,
         apr_pct=apr,

@@ -30,24 +30,13 @@ select
     cast(principle_scores.metric_score as double) as metric_score,
     cast(principle_scores.score as double) as score,
     cast(principle_scores.previous_score as double) as previous_score,
-    -- methodology §4: ties counted half, null with fewer than two investees scored (not percent_rank's lowest rank)
-    cast(
-        case
-            when peer_counts.peer_count >= 2
-                then 100.0 * (peer_ranks.peers_below + 0.5 * peer_ranks.peers_tied) / (peer_counts.peer_count - 1)
-        end as double
-    ) as peer_percentile,
+    {{ midrank_percentile('peer_ranks.peers_below', 'peer_ranks.peers_tied', 'peer_counts.peer_count') }} as peer_percentile,
     cast(principle_scores.indicators_scored as bigint) as indicators_scored,
     cast(principle_scores.metrics_scored as bigint) as metrics_scored,
     cast(principle_scores.principle_weight as double) as principle_weight,
     principle_scores.submission_id,
     cast(peer_counts.peer_count as bigint) as peer_count,
-    cast(
-        case
-            when peer_counts.peer_count >= 2
-                then 100.0 * (peer_ranks.peers_below + 0.5 * peer_ranks.peers_tied) / (peer_counts.peer_count - 1)
-        end as double
-    ) as peer_percentile_midrank
+    {{ midrank_percentile('peer_ranks.peers_below', 'peer_ranks.peers_tied', 'peer_counts.peer_count') }} as peer_percentile_midrank
 from principle_scores
 inner join peer_counts
     on principle_scores.period_end = peer_counts.period_end

@@ -34,19 +34,14 @@ select
     cast(rated.high_flags as bigint) as high_flags,
     cast(rated.medium_flags as bigint) as medium_flags,
     cast(rated.overall_score_change as double) as overall_score_change,
-    -- ties counted half, null with fewer than two investees (methodology §4), as for the principles
-    cast(
-        case when peers.peer_count >= 2 then 100.0 * (peers.peers_below + 0.5 * peers.peers_tied) / (peers.peer_count - 1) end as double
-    ) as overall_peer_percentile,
+    {{ midrank_percentile('peers.peers_below', 'peers.peers_tied', 'peers.peer_count') }} as overall_peer_percentile,
     rated.uncapped_rating,
     portfolio.institution_name,
     portfolio.country,
     rated.submission_id,
     coalesce(cover.language, 'en') as language,
     cast(peers.peer_count as bigint) as overall_peer_count,
-    cast(
-        case when peers.peer_count >= 2 then 100.0 * (peers.peers_below + 0.5 * peers.peers_tied) / (peers.peer_count - 1) end as double
-    ) as overall_peer_percentile_midrank
+    {{ midrank_percentile('peers.peers_below', 'peers.peers_tied', 'peers.peer_count') }} as overall_peer_percentile_midrank
 from rated
 inner join portfolio on rated.submission_id = portfolio.submission_id
 left join cover on rated.submission_id = cover.submission_id
