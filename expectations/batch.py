@@ -7,7 +7,8 @@ still holds per workbook:
 - row-wise expectations (not null, between, in set, regex, a > b) are the same on a stack;
 - uniqueness becomes uniqueness of (`_submission`, column);
 - the cross-sheet rules, whose bound is another sheet of the same workbook (the product codes
-  of its Products sheet, its period end), become per-row booleans computed per workbook.
+  of its Products sheet, its period end), are per-row booleans computed per workbook, on the
+  stack as on one workbook (`validate.cross_sheet_columns`).
 The issues, their cells, severities, messages and order are exactly those of
 `validate.validate_submission` for each workbook (tests/expectations hold them to it); if the
 stacked run cannot run at all, each workbook is validated on its own.
@@ -25,7 +26,7 @@ from smartdd.ingest.coerce import TypedSheet
 from smartdd.ingest.sheets import MAX_ISSUES_PER_RULE, IssueCap
 
 from smartdd.records import Issue
-from smartdd.spec import Spec, load_catalogue, load_spec
+from smartdd.spec import Spec, load_spec
 
 log = logging.getLogger(__name__)
 Workbooks = dict[str, dict[str, TypedSheet]]  # submission id -> sheet name -> typed sheet
@@ -59,8 +60,8 @@ def _stacked(workbooks: Workbooks, spec: Spec) -> dict[tuple[str, str], list]:
         members = {sid: sheets[sheet.name] for sid, sheets in workbooks.items() if sheet.name in sheets}
         if not members:
             continue
-        frame = pd.concat([_frame(sid, typed, workbooks[sid]) for sid, typed in members.items()], ignore_index=True)
-        expectations = [_per_workbook(e) for e in load_suite(sheet)["expectations"]] + _cross_sheet(sheet.name)
+        expectations = [_per_workbook(e) for e in load_suite(sheet)["expectations"]]
+        frame = pd.concat([_frame(sid, typed, workbooks[sid], expectations) for sid, typed in members.items()], ignore_index=True)
         suite = gx.ExpectationSuite(name=sheet.name, expectations=expectations)
         result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
             suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_submission", "_row"], "return_unexpected_index_query": False}
@@ -91,16 +92,9 @@ def _add(issues: IssueCap, outcome: tuple) -> None:
     issues.add_unlisted(found[-1], max(0, total - len(found)))
 
 
-def _frame(sid: str, typed: TypedSheet, sheets: dict[str, TypedSheet]) -> pd.DataFrame:
-    frame = single._gx_frame(typed).assign(_submission=sid)
-    if typed.name == "Loan_Tape":
-        codes = set(sheets["Products"].frame["product_code"].dropna().tolist()) if "Products" in sheets else None
-        period_end = sheets["Cover"].value("period_end") if "Cover" in sheets else None
-        code = frame.get("product_code")
-        frame["_product_code_known"] = True if codes is None or code is None else (code.isna() | code.isin(codes))
-        disbursed = frame.get("disbursement_date")
-        frame["_disbursed_by_period_end"] = True if period_end is None or disbursed is None else (disbursed.isna() | (disbursed <= pd.Timestamp(period_end)))
-    return frame
+def _frame(sid: str, typed: TypedSheet, sheets: dict[str, TypedSheet], expectations: list[dict]) -> pd.DataFrame:
+    """The sheet's GX frame with the workbook's own cross-sheet booleans, tagged with its submission."""
+    return single.cross_sheet_columns(single._gx_frame(typed), expectations, sheets).assign(_submission=sid)
 
 
 def _per_workbook(expectation: dict) -> dict:
@@ -115,42 +109,6 @@ def _per_workbook(expectation: dict) -> dict:
     }
 
 
-def _cross_sheet(name: str) -> list[dict]:
-    """`validate._cross_sheet_expectations`, with each workbook's own bound as a per-row boolean."""
-    if name == "Loan_Tape":
-        return [
-            _boolean("_product_code_known", "product_code", "column_values_to_be_in_set", "product_code must be one of the codes of the Products sheet."),
-            _boolean(
-                "_disbursed_by_period_end",
-                "disbursement_date",
-                "column_values_to_be_between",
-                "disbursement_date must not be after the period end ({period_end}).",
-            ),
-        ]
-    if name == "CP_Assessment":
-        codes = [i.code for i in load_catalogue()]
-        return [
-            single._meta(
-                "expect_column_values_to_be_in_set",
-                "indicator_code",
-                "indicator_code is not an indicator of this template version.",
-                column="indicator_code",
-                value_set=codes,
-            )
-        ]
-    return []
-
-
-def _boolean(column: str, field: str, rule: str, message: str) -> dict:
-    return {
-        "type": "expect_column_values_to_be_in_set",
-        "kwargs": {"column": column, "value_set": [True]},
-        "meta": {"field": field, "severity": "error", "message": message, "rule": rule},
-    }
-
-
 def _message(meta: dict, sheets: dict[str, TypedSheet]) -> dict:
-    if "{period_end}" not in meta.get("message", ""):
-        return meta
-    period_end = sheets["Cover"].value("period_end")
-    return {**meta, "message": meta["message"].format(period_end=f"{period_end:%Y-%m-%d}")}
+    """The expectation's message with this workbook's own bounds (its period end)."""
+    return single.with_bounds(meta, sheets)

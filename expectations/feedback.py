@@ -1,4 +1,8 @@
-"""The feedback workbook sent back to the investee: every problem, where it is, what to do."""
+"""The feedback workbook sent back to the investee: every problem, where it is, what to do.
+
+In the investee's language (the Cover's `language`, else English): each problem is rendered
+from its code and parameters by the message catalogue, fields by their label with the code in
+brackets; a problem made without a code keeps its (English) sentence."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from smartdd.messages import language, render_issue
 from smartdd.records import Issue, SubmissionRecord
 from smartdd.safe_text import excel_value, write_row
 from smartdd.spec import Sheet, load_spec, normalise_name
@@ -21,7 +26,7 @@ _CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 
 _FILL = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
-# The frame of the workbook follows the template's language; the problem texts are English.
+# The frame of the workbook, in the investee's language; the problems are said by the message catalogue (smartdd.messages).
 _TEXT = {
     "en": {
         "rejected": "Your submission was NOT accepted. Please fix the errors below and send the workbook again.",
@@ -38,6 +43,7 @@ _TEXT = {
         "copied": "Your sheets are copied back after this one: the cells with a problem are coloured and carry a comment (hover over them).",
         "next_rejected": "Fix every error in your own workbook (not in this copy) and send it again.",
         "next_warnings": "No action is needed for acceptance; please review the warnings.",
+        "severity": {"error": "error", "warning": "warning", "info": "note"},
     },
     "fr": {
         "rejected": "Votre envoi n'a PAS été accepté. Corrigez les erreurs ci-dessous et renvoyez le classeur.",
@@ -54,6 +60,7 @@ _TEXT = {
         "copied": "Vos feuilles sont recopiées après celle-ci : les cellules en cause sont colorées et portent un commentaire (survolez-les).",
         "next_rejected": "Corrigez chaque erreur dans votre propre classeur (pas dans cette copie) et renvoyez-le.",
         "next_warnings": "Aucune action n'est requise pour l'acceptation ; vérifiez les avertissements.",
+        "severity": {"error": "erreur", "warning": "avertissement", "info": "note"},
     },
     "es": {
         "rejected": "Su envío NO fue aceptado. Corrija los errores siguientes y envíe el libro de nuevo.",
@@ -70,6 +77,7 @@ _TEXT = {
         "copied": "Sus hojas se copian después de esta: las celdas con un problema están coloreadas y llevan un comentario (pase el cursor sobre ellas).",
         "next_rejected": "Corrija cada error en su propio libro (no en esta copia) y envíelo de nuevo.",
         "next_warnings": "No se requiere ninguna acción para la aceptación; revise las advertencias.",
+        "severity": {"error": "error", "warning": "advertencia", "info": "nota"},
     },
 }
 
@@ -84,20 +92,21 @@ def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue], or
     wb = Workbook()
     ws = wb.active
     ws.title = "Feedback"
-    text = _TEXT.get(record.language, _TEXT["en"])
+    lang = language(record.language)
+    text = _TEXT[lang]
     write_row(ws, 1, [f"{text['file']}: {record.file_name}"])
     write_row(ws, 2, [text.get(record.status, record.status)])[0].font = Font(bold=True)
     for cell in write_row(ws, 4, text["header"]):
         cell.font = Font(bold=True)
     fills = {severity: PatternFill("solid", fgColor=colour) for severity, colour in _FILL.items()}
     for row, issue in enumerate(sorted(issues, key=lambda i: (_ORDER.get(i.severity, 3), i.sheet, i.cell)), start=5):
-        cells = write_row(ws, row, [issue.severity, issue.sheet, issue.cell, issue.message])
+        cells = write_row(ws, row, [_severity(issue, text), issue.sheet, issue.cell, render_issue(issue, lang)])
         cells[0].fill = fills.get(issue.severity, PatternFill())
     for column, width in zip("ABCD", (10, 16, 8, 110), strict=True):
         ws.column_dimensions[column].width = width
     _write_summary(wb.create_sheet("Summary"), record, issues, text, copied=original is not None)
     if original is not None:
-        _copy_sheets(wb, Path(original), issues, fills)
+        _copy_sheets(wb, Path(original), issues, fills, lang)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
@@ -125,7 +134,11 @@ def _write_summary(ws, record: SubmissionRecord, issues: list[Issue], text: dict
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 20, 110
 
 
-def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict) -> None:
+def _severity(issue: Issue, text: dict) -> str:
+    return text["severity"].get(issue.severity, issue.severity)
+
+
+def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict, lang: str) -> None:
     """The investee's template sheets, values only, problem cells coloured and commented."""
     spec = load_spec()
     template = {normalise_name(s.name): s for s in spec.sheets}
@@ -156,7 +169,8 @@ def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict)
                     target.value = None
                 worst = min(found, key=lambda i: _ORDER.get(i.severity, 3))
                 target.fill = fills.get(worst.severity, PatternFill())
-                target.comment = Comment(excel_value("\n".join(f"{i.severity}: {i.message}" for i in found)), "smartdd")
+                said = "\n".join(f"{_severity(i, _TEXT[lang])}: {render_issue(i, lang)}" for i in found)
+                target.comment = Comment(excel_value(said), "smartdd")
     finally:
         source.close()
 

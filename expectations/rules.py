@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pandas as pd
 from smartdd.ingest.coerce import TypedSheet
 
+from smartdd.messages import problem
 from smartdd.records import ERROR, WARNING, Issue
 from smartdd.spec import Spec, load_catalogue
 
@@ -31,15 +32,7 @@ def _min_rows(sheets, spec: Spec) -> list[Issue]:
     for sheet in spec.sheets:
         typed = sheets.get(sheet.name)
         if typed is not None and len(typed.frame) < sheet.min_rows:
-            issues.append(
-                Issue(
-                    typed.raw.title,
-                    "",
-                    ERROR,
-                    "min_rows",
-                    f"Sheet '{typed.raw.title}' needs at least {sheet.min_rows} row(s) below the header; it has {len(typed.frame)}.",
-                )
-            )
+            issues.append(problem(typed.raw.title, "", ERROR, "min_rows", sheet=typed.raw.title, min_rows=sheet.min_rows, rows=len(typed.frame)))
     return issues
 
 
@@ -53,9 +46,17 @@ def _maturity_within_reach(sheets, spec: Spec) -> Iterator[Issue]:
     typed = sheets["Loan_Tape"]
     frame, column = typed.frame, typed.raw.columns.get("maturity_date", "")
     late = [row for row, date in zip(frame["_row"], frame["maturity_date"], strict=True) if isinstance(date, dt.date) and date > latest]
-    message = f"maturity_date is more than {years} years after the period end ({period_end:%Y-%m-%d}): not a plausible maturity (check the year)."
     for row in late:
-        yield Issue(typed.raw.title, f"{column}{row}", ERROR, "maturity_date:plausible", message)
+        yield problem(
+            typed.raw.title,
+            f"{column}{row}",
+            ERROR,
+            "maturity_implausible",
+            rule="maturity_date:plausible",
+            field="maturity_date",
+            years=years,
+            period_end=period_end,
+        )
 
 
 def _years_after(day: dt.date, years: int) -> dt.date:
@@ -81,13 +82,7 @@ def _period_end_is_quarter_end(sheets) -> list[Issue]:
         return []
     cover = sheets["Cover"].raw
     return [
-        Issue(
-            cover.title,
-            cover.cell("period_end"),
-            ERROR,
-            "period_end:quarter_end",
-            f"period_end must be a calendar quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec). Found: {period_end:%Y-%m-%d}.",
-        )
+        problem(cover.title, cover.cell("period_end"), ERROR, "period_end_quarter_end", rule="period_end:quarter_end", field="period_end", found=period_end)
     ]
 
 
@@ -99,23 +94,22 @@ def _portfolio_consistency(sheets) -> list[Issue]:
     borrowers, officers = _value(sheets, "Portfolio", "active_borrowers"), _value(sheets, "Portfolio", "loan_officers")
     if borrowers and officers == 0:
         issues.append(
-            Issue(
-                raw.title,
-                raw.cell("loan_officers"),
-                ERROR,
-                "loan_officers:positive",
-                f"loan_officers must be more than 0 when there are active borrowers ({borrowers:,}).",
+            problem(
+                raw.title, raw.cell("loan_officers"), ERROR, "loan_officers_positive", rule="loan_officers:positive", field="loan_officers", borrowers=borrowers
             )
         )
     loans, amount = _value(sheets, "Portfolio", "loans_disbursed_period"), _value(sheets, "Portfolio", "amount_disbursed_period")
     if loans == 0 and amount:
         issues.append(
-            Issue(
+            problem(
                 raw.title,
                 raw.cell("amount_disbursed_period"),
                 ERROR,
-                "amount_disbursed_period:zero",
-                f"amount_disbursed_period must be 0 when loans_disbursed_period is 0. Found: {amount:,.0f}.",
+                "disbursed_without_loans",
+                rule="amount_disbursed_period:zero",
+                field="amount_disbursed_period",
+                other="loans_disbursed_period",
+                found=round(amount),
             )
         )
     return issues
@@ -128,12 +122,14 @@ def _bullet_single_installment(sheets) -> list[Issue]:
     frame = typed.frame
     wrong = frame[(frame["repayment_frequency"] == "bullet") & (frame["installments"] != 1)]
     return [
-        Issue(
+        problem(
             typed.raw.title,
             f"{typed.raw.columns.get('installments', '')}{row['_row']}",
             ERROR,
-            "installments:bullet",
-            f"A bullet loan is repaid at once: installments must be 1. Found: {row['installments']}.",
+            "bullet_installments",
+            rule="installments:bullet",
+            field="installments",
+            found=row["installments"],
         )
         for row in _records(wrong)
     ]
@@ -148,12 +144,17 @@ def _products_sum_to_portfolio(sheets) -> list[Issue]:
         return []
     raw = sheets["Products"].raw
     return [
-        Issue(
+        problem(
             raw.title,
             "",
             WARNING,
-            "outstanding_portfolio:sum",
-            f"The products' outstanding_portfolio adds up to {total:,.0f}, but Portfolio.gross_loan_portfolio is {glp:,.0f} (more than 2 % apart).",
+            "products_sum",
+            rule="outstanding_portfolio:sum",
+            field="outstanding_portfolio",
+            other="gross_loan_portfolio",
+            total=total,
+            expected=glp,
+            tolerance=PRODUCTS_TOLERANCE * 100,
         )
     ]
 
@@ -168,7 +169,7 @@ def _cp_answers(sheets) -> list[Issue]:
     answered = set(frame.loc[frame["response"].notna(), "indicator_code"].dropna())
     missing = [code for code in catalogue if code not in answered]
     if missing:
-        issues.append(Issue(raw.title, "", ERROR, "response:all_answered", f"Every indicator must be answered; no answer for {', '.join(missing)}."))
+        issues.append(problem(raw.title, "", ERROR, "all_answered", rule="response:all_answered", codes=missing))
     col = raw.columns.get
     for row in _records(frame):
         indicator = catalogue.get(row["indicator_code"])
@@ -176,24 +177,10 @@ def _cp_answers(sheets) -> list[Issue]:
             continue
         code, response, cell_row = row["indicator_code"], row["response"], row["_row"]
         if response == "N/A" and not indicator.na_allowed:
-            issues.append(
-                Issue(
-                    raw.title,
-                    f"{col('response', '')}{cell_row}",
-                    ERROR,
-                    "response:na_not_allowed",
-                    f"{code} cannot be answered N/A: answer Yes, Partially or No.",
-                )
-            )
+            issues.append(problem(raw.title, f"{col('response', '')}{cell_row}", ERROR, "na_not_allowed", rule="response:na_not_allowed", indicator=code))
         if response in ("Yes", "Partially") and row["evidence"] is None:
             issues.append(
-                Issue(
-                    raw.title,
-                    f"{col('evidence', '')}{cell_row}",
-                    WARNING,
-                    "evidence:missing",
-                    f"{code} is answered {response} without evidence: it is scored as Partially. Name the document or policy.",
-                )
+                problem(raw.title, f"{col('evidence', '')}{cell_row}", WARNING, "evidence_missing", rule="evidence:missing", indicator=code, response=response)
             )
     return issues
 
@@ -205,12 +192,15 @@ def _complaints_resolved(sheets) -> list[Issue]:
     frame = typed.frame
     over = frame[frame["resolved"] > frame["received"]]
     return [
-        Issue(
+        problem(
             typed.raw.title,
             f"{typed.raw.columns.get('resolved', '')}{row['_row']}",
             WARNING,
-            "resolved:over_received",
-            f"{row['category']}: more complaints resolved ({row['resolved']}) than received ({row['received']}); fine if some were open at the start of the quarter.",
+            "resolved_over_received",
+            rule="resolved:over_received",
+            category=row["category"],
+            resolved=row["resolved"],
+            received=row["received"],
         )
         for row in _records(over)
     ]

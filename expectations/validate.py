@@ -1,5 +1,10 @@
 """Validate one submission's typed sheets with Great Expectations, then the rules GX can't express.
 
+Every rule GX checks is in the reviewed suites (`suites/*.json`), the cross-sheet ones too: this
+module adds their per-row booleans (`cross_sheet_columns`) and the bounds their messages quote
+(`with_bounds`), computed from the workbook's other sheets. The rules GX cannot express are
+`rules.business_rules`.
+
 GX validates pandas DataFrames (validating DuckDB tables through SQL is broken upstream in
 this stack). Each failed row becomes an Issue naming its sheet and cell. GX lists the value
 of each failed row: a loan-tape value is never quoted (it is client data), another sheet's
@@ -19,8 +24,9 @@ from smartdd.expectations.suites import load_suite
 from smartdd.ingest.coerce import TypedSheet
 from smartdd.ingest.sheets import MAX_ISSUES_PER_RULE, IssueCap, holds_client_data, quote
 
+from smartdd.messages import jsonable, problem
 from smartdd.records import Issue
-from smartdd.spec import Sheet, Spec, load_catalogue, load_spec
+from smartdd.spec import Sheet, Spec, load_spec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -32,8 +38,8 @@ def validate_submission(sheets: dict[str, TypedSheet], spec: Spec | None = None)
     for name, typed in sheets.items():
         sheet = spec.sheet(name)
         suite = load_suite(sheet)
-        expectations = suite["expectations"] + _cross_sheet_expectations(name, sheets)
-        _run_suite(typed, expectations, issues)
+        expectations = [{**e, "meta": with_bounds(e["meta"], sheets)} for e in suite["expectations"]]
+        _run_suite(typed, expectations, issues, sheets)
     issues.extend(business_rules(sheets, spec))
     return issues.issues()
 
@@ -49,48 +55,35 @@ def _context():
     return context, batch_definition
 
 
-def _cross_sheet_expectations(name: str, sheets: dict[str, TypedSheet]) -> list[dict]:
-    """Rules whose bound comes from another sheet: known only once the workbook is read."""
-    out = []
-    if name == "Loan_Tape":
-        if "Products" in sheets:
-            codes = sorted(sheets["Products"].frame["product_code"].dropna().unique().tolist())
-            out.append(
-                _meta(
-                    "expect_column_values_to_be_in_set",
-                    "product_code",
-                    "product_code must be one of the codes of the Products sheet.",
-                    column="product_code",
-                    value_set=codes,
-                )
-            )
-        period_end = sheets["Cover"].value("period_end") if "Cover" in sheets else None
-        if period_end is not None:
-            out.append(
-                _meta(
-                    "expect_column_values_to_be_between",
-                    "disbursement_date",
-                    f"disbursement_date must not be after the period end ({period_end:%Y-%m-%d}).",
-                    column="disbursement_date",
-                    max_value=pd.Timestamp(period_end).isoformat(),
-                )
-            )
-    if name == "CP_Assessment":
-        codes = [i.code for i in load_catalogue()]
-        out.append(
-            _meta(
-                "expect_column_values_to_be_in_set",
-                "indicator_code",
-                "indicator_code is not an indicator of this template version.",
-                column="indicator_code",
-                value_set=codes,
-            )
-        )
-    return out
+def cross_sheet_columns(frame: pd.DataFrame, expectations: list[dict], sheets: dict[str, TypedSheet]) -> pd.DataFrame:
+    """The per-row booleans the suite's cross-sheet rules check (`suites.cross_sheet_expectations`), from this
+    workbook's other sheets: a value found in another sheet's column (`in`), a date not after its bound (`le`).
+    A rule whose other sheet or bound is missing holds (that sheet's own rules say what is missing)."""
+    for expectation in expectations:
+        derived = expectation["meta"].get("derived")
+        if not derived:
+            continue
+        other_sheet, other_field = derived["bound"].split(".")
+        own, other = frame.get(expectation["meta"]["field"]), sheets.get(other_sheet)
+        holds = pd.Series(True, index=frame.index)
+        if own is not None and other is not None and derived["kind"] == "in":
+            holds = own.isna() | own.isin(set(other.frame[other_field].dropna().tolist()))
+        elif own is not None and other is not None and derived["kind"] == "le" and other.value(other_field) is not None:
+            holds = own.isna() | (own <= pd.Timestamp(other.value(other_field)))
+        frame[derived["column"]] = holds
+    return frame
 
 
-def _meta(kind: str, field: str, message: str, **kwargs) -> dict:
-    return {"type": kind, "kwargs": kwargs, "meta": {"field": field, "severity": "error", "message": message}}
+def with_bounds(meta: dict, sheets: dict[str, TypedSheet]) -> dict:
+    """The expectation's message parameters with the values it takes from the workbook (`meta.bound_params`)."""
+    bounds = meta.get("bound_params")
+    if not bounds:
+        return meta
+    values = {}
+    for parameter, bound in bounds.items():
+        other_sheet, other_field = bound.split(".")
+        values[parameter] = sheets[other_sheet].value(other_field) if other_sheet in sheets else None
+    return {**meta, "params": {**meta["params"], **jsonable(values)}}
 
 
 def _gx_frame(typed: TypedSheet) -> pd.DataFrame:
@@ -111,11 +104,11 @@ def _gx_frame(typed: TypedSheet) -> pd.DataFrame:
     return frame
 
 
-def _run_suite(typed: TypedSheet, expectations: list[dict], issues: IssueCap) -> None:
+def _run_suite(typed: TypedSheet, expectations: list[dict], issues: IssueCap, sheets: dict[str, TypedSheet]) -> None:
     import great_expectations as gx
 
     _, batch_definition = _context()
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(typed)})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": cross_sheet_columns(_gx_frame(typed), expectations, sheets)})
     suite = gx.ExpectationSuite(name=typed.name, expectations=expectations)
     # SUMMARY keeps only the first rows that failed: a broken column of 500,000 rows stays small.
     result = batch.validate(
@@ -129,12 +122,12 @@ def _run_suite(typed: TypedSheet, expectations: list[dict], issues: IssueCap) ->
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             said = "" if holds_client_data(typed.raw.spec) else f": {outcome.exception_info.get('exception_message')}"  # GX's text may hold a value
             raise RuntimeError(f"Expectation on {typed.name}.{field} could not run{said}")
-        rule = outcome.expectation_config.type.removeprefix("expect_")
+        rule = meta.get("rule") or outcome.expectation_config.type.removeprefix("expect_")
         failures = outcome.result.get("partial_unexpected_index_list") or []
         total = outcome.result.get("unexpected_count") or len(failures)
         found = _issues_for(typed, field, rule, meta, failures)
         if not found:  # a failure GX gives no rows for (a whole-column rule): one issue, never none
-            issues.append(Issue(typed.raw.title, "", meta.get("severity", "error"), rule, f"{meta['message']} ({total:,} row(s).)"))
+            issues.append(problem(typed.raw.title, "", meta.get("severity", "error"), meta["code"], rule=rule, **meta["params"], failed_rows=total))
             continue
         for issue in found[:-1]:
             issues.append(issue)
@@ -149,20 +142,14 @@ def _issues_for(typed: TypedSheet, field: str, rule: str, meta: dict, failures: 
             cell = raw.cell(field)
         else:
             cell = f"{raw.columns.get(field, '')}{int(failure['_row'])}"
-        issues.append(Issue(raw.title, cell, meta.get("severity", "error"), rule, meta["message"] + _found(raw.spec, failure.get(field))))
+        issues.append(
+            problem(raw.title, cell, meta.get("severity", "error"), meta["code"], rule=rule, **meta["params"], **_found(raw.spec, failure.get(field)))
+        )
     return issues
 
 
-def _found(sheet: Sheet, value) -> str:
-    """The " Found: …" of a message where the sheet's values may be quoted (never the loan tape's), text cut short."""
+def _found(sheet: Sheet, value) -> dict:
+    """The `found` parameter (" Found: …") where the sheet's values may be quoted (never the loan tape's), text cut short."""
     if value is None or pd.isna(value) or holds_client_data(sheet):
-        return ""
-    return f" Found: {quote(value) if isinstance(value, str) else _show(value)}."
-
-
-def _show(value) -> str:
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+        return {}
+    return {"found": quote(value) if isinstance(value, str) else value}

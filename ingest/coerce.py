@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from smartdd.ingest.cells import ExcelError, PercentValue, PhantomLeapDay, UncachedFormula
 from smartdd.ingest.sheets import IssueCap, RawSheet, quoted
 
+from smartdd.messages import phrase, problem
 from smartdd.records import ERROR, WARNING, Issue
 from smartdd.spec import Field, Spec, load_spec
 
@@ -36,25 +37,20 @@ _PERCENT_TEXT = re.compile(r"^(.*?)\s*%$")
 _NUMBER_TYPES = (int, float, PercentValue)
 _TEXT_TYPES = ("text", "enum", "yn")
 _LARGEST_INT = 2.0**63  # Int64 holds less
-_RECALCULATE = "Open the file in Excel, let it calculate, save it and send it again."
 EXCEL_MAX_CELL_CHARS = 32_767  # what an Excel cell holds: longer text was not typed in Excel
-_NOT_FINITE = "is not a finite number (it is infinite, or NaN)"
 
 
 class Unreadable(ValueError):
-    """A cell whose text cannot be read as the field's type; the message says what was expected."""
+    """A cell whose text cannot be read as the field's type. `code`: the catalogue's phrase saying why
+    ("is not a number"), `params` its parameters (never the cell's value)."""
 
-    @property
-    def predicate(self) -> str:
-        return f"is not {self}"
+    def __init__(self, code: str, **params):
+        super().__init__(phrase(code, params))
+        self.code, self.params = code, params
 
 
 class Implausible(Unreadable):
-    """A value of the right type that cannot be true (infinite, 1e308); the message is the whole predicate."""
-
-    @property
-    def predicate(self) -> str:
-        return str(self)
+    """A value of the right type that cannot be true (infinite, 1e308)."""
 
 
 @dataclass
@@ -129,20 +125,22 @@ def _careful(value, f: Field, raw: RawSheet, index: int, issues: IssueCap, spec:
     """The value in the field's type, or None and an issue that says what is wrong (quoting it only where allowed)."""
     sheet, cell = raw.title, raw.cell(f.name, index)
     if isinstance(value, ExcelError):
-        issues.append(Issue(sheet, cell, ERROR, "error_cell", f"{f.name}: the cell shows the Excel error {value}; expected {_expected(f)}."))
+        issues.append(problem(sheet, cell, ERROR, "error_cell", field=f.name, error=str(value), **_expected(f)))
         return None
     if isinstance(value, UncachedFormula):
         severity = ERROR if f.always_required else WARNING
-        issues.append(Issue(sheet, cell, severity, "formula_without_value", f"{f.name}: the formula in this cell has no saved value. {_RECALCULATE}"))
+        issues.append(problem(sheet, cell, severity, "formula_without_value", field=f.name))
         return None
     try:
         typed, warning = _CONVERTERS[f.type](value, f, spec)
-    except Unreadable as problem:
-        shown = quoted(raw.spec, _plain(value)) or "the value in this cell"
-        issues.append(Issue(sheet, cell, ERROR, f"not_{f.type}", f"{f.name}: {shown} {problem.predicate}."))
+    except Unreadable as unreadable:
+        shown = quoted(raw.spec, _plain(value))
+        said = {"code": "unreadable", "value": shown} if shown else {"code": "unreadable_cell"}
+        issues.append(problem(sheet, cell, ERROR, said.pop("code"), rule=f"not_{f.type}", field=f.name, **said, problem=unreadable.code, **unreadable.params))
         return None
     if warning:
-        issues.append(Issue(sheet, cell, WARNING, *warning))
+        code, params = warning
+        issues.append(problem(sheet, cell, WARNING, code, field=f.name, **params))
     return typed
 
 
@@ -165,8 +163,7 @@ def _without_overlong_texts(values, f: Field, raw: RawSheet, issues: IssueCap):
         return values
     values = values.copy()
     for i in overlong:
-        message = f"{f.name}: the text in this cell is {lengths[i]:,} characters long; an Excel cell holds at most {EXCEL_MAX_CELL_CHARS:,}."
-        issues.append(Issue(raw.title, raw.cell(f.name, i), ERROR, "text_too_long", message))
+        issues.append(problem(raw.title, raw.cell(f.name, i), ERROR, "text_too_long", field=f.name, length=int(lengths[i]), limit=EXCEL_MAX_CELL_CHARS))
         values[i] = None
     return values
 
@@ -176,12 +173,13 @@ def _outside_date_bounds(dates: np.ndarray, f: Field, raw: RawSheet, issues: Iss
     bounds = spec.plausibility
     latest = bounds.latest_date(received) if f"{raw.spec.name}.{f.name}" in bounds.not_after_receipt else dt.date.max
     for i in np.flatnonzero([d is not None and not (bounds.earliest_date <= d <= latest) for d in dates]):
-        shown = quoted(raw.spec, dates[i].isoformat()) or "the date in this cell"
+        shown = quoted(raw.spec, dates[i].isoformat())
         if dates[i] < bounds.earliest_date:
-            message = f"{f.name}: {shown} is before {bounds.earliest_date:%Y-%m-%d}: not a plausible date for this report (check the year)."
+            code, bound = "date_too_early", {"earliest": bounds.earliest_date}
         else:
-            message = f"{f.name}: {shown} is after {received:%Y-%m-%d}, the day the file was received: it cannot be in the future."
-        issues.append(Issue(raw.title, raw.cell(f.name, i), ERROR, "implausible_date", message))
+            code, bound = "date_after_receipt", {"received": received}
+        said = {"code": code, "value": shown} if shown else {"code": code + "_cell"}
+        issues.append(problem(raw.title, raw.cell(f.name, i), ERROR, said.pop("code"), rule="implausible_date", field=f.name, **said, **bound))
         dates[i] = None
 
 
@@ -196,16 +194,9 @@ def _as_array(values: Sequence, f: Field):
     return array
 
 
-def _expected(f: Field) -> str:
-    return {
-        "text": "text",
-        "enum": "one of " + ", ".join(f.values),
-        "int": "a whole number",
-        "number": "a number",
-        "pct": "a percentage",
-        "date": "a date",
-        "yn": "Y or N",
-    }[f.type]
+def _expected(f: Field) -> dict:
+    """What a cell of the field's type holds: the catalogue's phrase ("a whole number") and its parameters."""
+    return {"expected": f"expected_{f.type}", **({"values": list(f.values)} if f.type == "enum" else {})}
 
 
 # ---- bulk conversions: an array with None/NaN where the careful path must look ----
@@ -292,33 +283,33 @@ def _iso_date(text: str) -> dt.date | None:
         return None
 
 
-# ---- careful conversions of one value: return (value, optional (rule, message) warning) ----
+# ---- careful conversions of one value: return (value, optional (code, params) warning) ----
 
 
 def _to_number(value, f: Field, spec: Spec):
     if isinstance(value, bool):
-        raise Unreadable("a number")
+        raise Unreadable("not_a_number")
     if isinstance(value, (int, float)):
         return _plausible(float(value), spec), None
     if isinstance(value, str):
         return _plausible(parse_number_text(value), spec), None
-    raise Unreadable("a number")
+    raise Unreadable("not_a_number")
 
 
 def _plausible(number: float, spec: Spec) -> float:
     """A finite number no larger than the spec's bound: 1e308 is a typing mistake, and its ratios would be NaN."""
     if not math.isfinite(number):
-        raise Implausible(_NOT_FINITE)
+        raise Implausible("not_finite")
     limit = spec.plausibility.max_abs_number
     if abs(number) > limit:
-        raise Implausible(f"is implausibly large: more than {limit:,.0f} in absolute value")
+        raise Implausible("too_large_number", limit=limit)
     return number
 
 
 def _to_int(value, f: Field, spec: Spec):
     number, _ = _to_number(value, f, spec)
     if not number.is_integer() or abs(number) >= _LARGEST_INT:
-        raise Unreadable("a whole number")
+        raise Unreadable("not_a_whole_number")
     return number, None
 
 
@@ -331,13 +322,13 @@ def _to_pct(value, f: Field, spec: Spec):
             return _plausible(parse_number_text(match.group(1)), spec), None
     number, _ = _to_number(value, f, spec)
     if 0 < number < 1:
-        return number, ("pct_below_one", f"{f.name}: {number:g} is read as {number:g} %. Percent fields are in percent units: did you mean {number * 100:g} %?")
+        return number, ("pct_below_one", {"number": number, "percent": number * 100})
     return number, None
 
 
 def _to_date(value, f: Field, spec: Spec):
     if isinstance(value, PhantomLeapDay):
-        raise Unreadable("a real date: Excel shows 29 Feb 1900 (its day number 60), a day that never existed")
+        raise Unreadable("phantom_leap_day")
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -346,8 +337,8 @@ def _to_date(value, f: Field, spec: Spec):
         try:
             return dt.date.fromisoformat(value.strip()), None
         except ValueError:
-            raise Unreadable("a real date (YYYY-MM-DD)") from None
-    raise Unreadable("a date: use an Excel date or text written YYYY-MM-DD")
+            raise Unreadable("not_a_real_date") from None
+    raise Unreadable("not_a_date")
 
 
 def _to_yn(value, f: Field, spec: Spec):
@@ -355,14 +346,14 @@ def _to_yn(value, f: Field, spec: Spec):
         return value, None
     flag = _spellings(f, spec).get(_plain(value).lower())
     if flag is None:
-        raise Unreadable("Y or N (Yes/No, Oui/Non, Sí/No, TRUE/FALSE, 1/0)")
+        raise Unreadable("not_yn")
     return flag, None
 
 
 def _to_enum(value, f: Field, spec: Spec):
     canonical = _spellings(f, spec).get(_plain(value).lower())
     if canonical is None:
-        raise Unreadable("one of " + ", ".join(f.values))
+        raise Unreadable("not_one_of", values=list(f.values))
     return canonical, None
 
 
@@ -391,7 +382,7 @@ def parse_number_text(text: str) -> float:
     """Read numbers written as text: '1 234,5', '1,234.50', '1.234,5', '-12'. Refuse ambiguity."""
     compact = _SPACES.sub("", text)
     if not compact:
-        raise Unreadable("a number")
+        raise Unreadable("not_a_number")
     if "," in compact and "." in compact:
         decimal = "," if compact.rfind(",") > compact.rfind(".") else "."
         thousands = "." if decimal == "," else ","
@@ -401,15 +392,15 @@ def parse_number_text(text: str) -> float:
         if compact.count(",") > 1:
             compact = compact.replace(",", "")  # 1,234,567: thousands only
         elif len(tail) == 3 and head.lstrip("-+").isdigit():
-            raise Unreadable("an unambiguous number ('1,234' could be 1234 or 1.234: write 1234 or 1.234)")
+            raise Unreadable("not_unambiguous")
         else:
             compact = compact.replace(",", ".")
     try:
         number = float(compact)
     except ValueError:
-        raise Unreadable("a number") from None
+        raise Unreadable("not_a_number") from None
     if not math.isfinite(number):  # 'nan', 'inf': Python reads them, a submission must not
-        raise Implausible(_NOT_FINITE)
+        raise Implausible("not_finite")
     return number
 
 

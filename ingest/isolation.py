@@ -35,11 +35,11 @@ _BOOTSTRAP = (
     "import pickle, sys\nwith open(sys.argv[1], 'rb') as f:\n    sys.path[:] = pickle.load(f)\nfrom {module} import _child_main\n_child_main(*sys.argv[1:])\n"
 )
 
-_SIGNAL_WORDS = {
-    signal.SIGABRT: "the reading program aborted itself, which it does when it cannot get more memory",
-    signal.SIGKILL: "the reading program was killed, usually because the computer ran out of memory",
-    signal.SIGSEGV: "the reading program crashed with an invalid memory access",
-    signal.SIGBUS: "the reading program crashed with an invalid memory access",
+_SIGNAL_WORDS = {  # the catalogue's phrase for how the reading program ended
+    signal.SIGABRT: "signal_abort",
+    signal.SIGKILL: "signal_kill",
+    signal.SIGSEGV: "signal_crash",
+    signal.SIGBUS: "signal_crash",
 }
 
 
@@ -99,13 +99,18 @@ def _collect(returncode: int, result: Path, memory_bytes: int):
     raise exc
 
 
-def _signal_words(number: int) -> str:
+def _signal_words(number: int) -> dict:
+    """How the child ended, as the catalogue's phrase and its parameters (see `rejections._out_of_memory`)."""
     try:
         sig = signal.Signals(number)
     except ValueError:
-        return f"the reading program was stopped by signal {number}"
-    words = _SIGNAL_WORDS.get(sig, "the reading program was stopped by the operating system")
-    return f"{words}; signal {sig.name}"
+        return {"how": "signal_unknown", "signal": number}
+    return {"how": _SIGNAL_WORDS.get(sig, "signal_other"), "signal": sig.name}
+
+
+def _exit_words(code: int) -> dict:
+    """How a worker ended: by a signal (negative code) or with an exit code."""
+    return _signal_words(-code) if code < 0 else {"how": "exit_code", "exit_code": code}
 
 
 def _child_main(request: str, result: str, memory_bytes: str, parent_pid: str) -> None:

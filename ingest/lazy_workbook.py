@@ -182,7 +182,7 @@ def iter_shared_strings(stream: IO[bytes]) -> Iterator[str]:
         try:
             parse_with(parser, chunk, final=not chunk)
         except BrokenXml as broken:
-            raise BrokenXml(f"its texts (xl/sharedStrings.xml) are damaged: {broken}") from None
+            raise BrokenXml("strings_" + broken.code.removeprefix("xml_"), **broken.params) from None
         yield from strings
         strings.clear()
         if not chunk:

@@ -34,8 +34,10 @@ from smartdd.ingest.lazy_workbook import LazyWorkbook
 from smartdd.ingest.sheets import EMPTY_BLOCK_ROWS, RawSheet, RawWorkbook, TableHeader, cap_issues, quote, rows_below_empty_block, too_many_rows
 from smartdd.ingest.xmlscan import BrokenXml, SheetScan, scan_sheet_xml
 
+from smartdd.messages import problem
 from smartdd.records import ERROR, INFO, WARNING, Issue
 from smartdd.spec import Sheet, Spec, load_spec, normalise_name
+from smartdd.spec.template import README_TEXT
 
 log = logging.getLogger(__name__)
 HEADER_SEARCH_ROWS = 10
@@ -58,14 +60,30 @@ def read_workbook(path: Path, spec: Spec | None = None, max_rows: int = 1_000_00
                 title = titles.get(normalise_name(sheet_spec.name))
                 if title is None:
                     if sheet_spec.required:
-                        issues.append(Issue(sheet_spec.name, "", ERROR, "missing_sheet", f"The required sheet '{sheet_spec.name}' is missing."))
+                        issues.append(problem(sheet_spec.name, "", ERROR, "missing_sheet", sheet=sheet_spec.name))
                     continue
                 raw = _read_sheet(path, zf, wb, sheet_spec, title, issues, max_rows, fast_min_bytes) if title else None
                 if raw is not None:
                     sheets[sheet_spec.name] = raw
+            language = _template_language(wb, titles.get(normalise_name(spec.instructions_sheet)))
     finally:
         wb.close()
-    return RawWorkbook(sheets=sheets, issues=cap_issues(issues))
+    return RawWorkbook(sheets=sheets, issues=cap_issues(issues), template_language=language)
+
+
+def _template_language(wb: LazyWorkbook, title: str | None) -> str | None:
+    """The language the template was made in, told by its README's title (the feedback's language when the Cover names none)."""
+    if not title:
+        return None
+    try:
+        first = next(iter(wb[title].iter_rows(max_row=1)), ())
+    except BrokenXml:
+        return None
+    text = str(first[0].value) if first and first[0].value is not None else ""
+    for lang, lines in README_TEXT.items():
+        if text.startswith(lines[0].split("{")[0]):
+            return lang
+    return None
 
 
 def _read_sheet(path: Path, zf: zipfile.ZipFile, wb: LazyWorkbook, sheet_spec: Sheet, title: str, issues: list[Issue], max_rows: int, fast_min_bytes: int):
@@ -78,9 +96,7 @@ def _read_sheet(path: Path, zf: zipfile.ZipFile, wb: LazyWorkbook, sheet_spec: S
             return _read_table_fast(path, zf, member, ws, sheet_spec, title, issues, max_rows)
         return _read_table(ws, sheet_spec, title, _scan(zf, member), issues, max_rows)
     except BrokenXml as broken:
-        issues.append(
-            Issue(title, "", ERROR, "broken_sheet", f"Sheet {quote(title)} cannot be read: {broken}. Open the file in Excel, save it and send it again.")
-        )
+        issues.append(problem(title, "", ERROR, "broken_sheet", title=quote(title), problem=broken.code, **broken.params))
         return None
 
 
@@ -98,17 +114,7 @@ def _titles(names: list[str], spec: Spec, issues: list[Issue]) -> dict[str, str]
     for key, found in by_key.items():
         titles[key] = found[0]
         if len(found) > 1 and key in template:
-            listed = " and ".join(quote(name) for name in found)
-            issues.append(
-                Issue(
-                    found[0],
-                    "",
-                    ERROR,
-                    "duplicate_sheet",
-                    f"Sheets {listed} both match the template's sheet '{template[key]}' (names are compared ignoring case, spaces and underscores): "
-                    "keep one and send the file again.",
-                )
-            )
+            issues.append(problem(found[0], "", ERROR, "duplicate_sheet", titles=[quote(name) for name in found], sheet=template[key]))
             titles[key] = ""
     _report_unknown_sheets({key: found[0] for key, found in by_key.items()}, spec, issues)
     return titles
@@ -118,7 +124,7 @@ def _report_unknown_sheets(titles: dict[str, str], spec: Spec, issues: list[Issu
     known = {normalise_name(s.name) for s in spec.sheets} | {normalise_name(spec.instructions_sheet)}
     for key, title in titles.items():
         if key not in known:
-            issues.append(Issue(title, "", INFO, "unknown_sheet", f"Sheet {quote(title)} is not part of the template and was ignored."))
+            issues.append(problem(title, "", INFO, "unknown_sheet", title=quote(title)))
 
 
 def _scan(zf: zipfile.ZipFile, member: str) -> SheetScan:
@@ -157,15 +163,7 @@ def find_table_header(head: Iterable[tuple[int, tuple]], sheet: Sheet, title: st
         keys = [normalise_name(c.value) if c.value is not None else "" for c in row]
         if len({k for k in keys if k in by_key}) >= minimum:
             return _header_columns(number, row, keys, by_key, sheet, title, issues)
-    issues.append(
-        Issue(
-            title,
-            "A1",
-            ERROR,
-            "no_header",
-            f"No header row found in the first {HEADER_SEARCH_ROWS} rows of '{title}': expected the column codes of the template ({', '.join(f.name for f in sheet.fields[:4])}, …).",
-        )
-    )
+    issues.append(problem(title, "A1", ERROR, "no_header", rows=HEADER_SEARCH_ROWS, sheet=title, codes=[f.name for f in sheet.fields[:4]]))
     return None
 
 
@@ -176,24 +174,14 @@ def _header_columns(number: int, row: tuple, keys: list[str], by_key: dict[str, 
         letter = get_column_letter(position + 1)
         name = by_key.get(key)
         if name in columns:
-            issues.append(
-                Issue(
-                    title,
-                    f"{letter}{number}",
-                    WARNING,
-                    "duplicate_column",
-                    f"Column '{name}' appears twice; column {columns[name]} was read and column {letter} ignored.",
-                )
-            )
+            issues.append(problem(title, f"{letter}{number}", WARNING, "duplicate_column", field=name, kept=columns[name], ignored=letter))
         elif name:
             columns[name] = letter
         elif key and key not in display:
-            issues.append(
-                Issue(title, f"{letter}{number}", WARNING, "unknown_column", f"Column {quote(row[position].value)} is not in the template and was ignored.")
-            )
+            issues.append(problem(title, f"{letter}{number}", WARNING, "unknown_column", title=quote(row[position].value)))
     for f in sheet.fields:
         if f.name not in columns and f.always_required:
-            issues.append(Issue(title, f"A{number}", ERROR, "missing_column", f"The required column '{f.name}' is missing from the header row of '{title}'."))
+            issues.append(problem(title, f"A{number}", ERROR, "missing_column", field=f.name, sheet=title))
     return TableHeader(row=number, columns=columns)
 
 
@@ -278,9 +266,7 @@ def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[
     head = list(islice(rows, HEADER_SEARCH_ROWS))
     header = _find_key_value_header(head)
     if header is None:
-        issues.append(
-            Issue(title, "A1", ERROR, "no_header", f"No header row with 'code' and 'value' found in the first {HEADER_SEARCH_ROWS} rows of '{title}'.")
-        )
+        issues.append(problem(title, "A1", ERROR, "no_key_value_header", rule="no_header", rows=HEADER_SEARCH_ROWS, sheet=title))
         return None
     header_row, code_pos, value_pos = header
     code_letter = get_column_letter(code_pos + 1)
@@ -293,24 +279,16 @@ def _read_key_value(ws, sheet: Sheet, title: str, scan: SheetScan, issues: list[
             continue
         name = by_key.get(normalise_name(code))
         if name is None:
-            issues.append(Issue(title, f"{code_letter}{number}", WARNING, "unknown_code", f"Code {quote(code)} is not in the template and was ignored."))
+            issues.append(problem(title, f"{code_letter}{number}", WARNING, "unknown_code", title=quote(code)))
         elif name in raw.values:
-            issues.append(
-                Issue(
-                    title,
-                    f"{code_letter}{number}",
-                    ERROR,
-                    "duplicate_code",
-                    f"Code '{name}' appears twice (rows {raw.field_rows[name]} and {number}); keep one.",
-                )
-            )
+            issues.append(problem(title, f"{code_letter}{number}", ERROR, "duplicate_code", field=name, first=raw.field_rows[name], second=number))
         else:
             raw.values[name] = [value]
             raw.field_rows[name] = number
     for f in sheet.fields:
         if f.name not in raw.values:
             if f.always_required:
-                issues.append(Issue(title, "", ERROR, "missing_code", f"The required code '{f.name}' is missing from '{title}' (column {code_letter})."))
+                issues.append(problem(title, "", ERROR, "missing_code", field=f.name, sheet=title, column=code_letter))
             raw.values[f.name] = [None]
     return raw
 

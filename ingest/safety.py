@@ -181,7 +181,7 @@ def _check_zip(path: Path, limits: SafetyLimits) -> None:
     with path.open("rb") as f:
         # zipfile loads the whole central directory into memory: bound it first.
         if _central_directory_size(f) > limits.max_members * _MAX_CD_ENTRY_BYTES:
-            raise RejectedFile(_too_many_members("far too many", limits.max_members))
+            raise RejectedFile(_too_many_members(None, limits.max_members))
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, struct.error, EOFError, OSError, NotImplementedError) as exc:
@@ -189,7 +189,7 @@ def _check_zip(path: Path, limits: SafetyLimits) -> None:
     with zf, path.open("rb") as raw:
         infos = zf.infolist()
         if len(infos) > limits.max_members:
-            raise RejectedFile(_too_many_members(f"{len(infos):,}", limits.max_members))
+            raise RejectedFile(_too_many_members(len(infos), limits.max_members))
         _check_is_workbook({i.filename.lower() for i in infos})
         sheet_names = _sheet_names(raw, infos)
         _check_declared_sizes(infos, sheet_names, limits)
@@ -249,15 +249,15 @@ def _check_declared_sizes(infos: list[zipfile.ZipInfo], sheet_names: dict[str, s
             raise RejectedFile(_ratio_too_high(label, ratio))
 
 
-def _part_label(member: str, sheet_names: dict[str, str]) -> str:
-    """Name a zip member in words a data officer recognises."""
+def _part_label(member: str, sheet_names: dict[str, str]) -> dict:
+    """Name a zip member in words a data officer recognises: a phrase of the catalogue, with its parameters."""
     if member in sheet_names:
-        return f'the sheet "{sheet_names[member]}"'
+        return {"part": "part_sheet", "sheet": sheet_names[member]}
     if member.lower() == "xl/sharedstrings.xml":
-        return "the text stored in the cells (xl/sharedStrings.xml)"
+        return {"part": "part_shared_strings"}
     if _WORKSHEET_RE.match(member):
-        return f"a sheet ({member})"
-    return f'the internal part "{member}"'
+        return {"part": "part_worksheet", "member": member}
+    return {"part": "part_internal", "member": member}
 
 
 def _sheet_names(raw, infos: list[zipfile.ZipInfo]) -> dict[str, str]:
@@ -313,7 +313,7 @@ def _stream_member(raw, info: zipfile.ZipInfo, sheet_names: dict[str, str]) -> b
     return head
 
 
-def _inflate(raw, info: zipfile.ZipInfo, label: str) -> Iterator[bytes]:
+def _inflate(raw, info: zipfile.ZipInfo, label: dict) -> Iterator[bytes]:
     """Yield the member's data in chunks of at most ``_CHUNK`` bytes, verifying as we go.
 
     Decompresses the raw stream ourselves instead of trusting zipfile, which stops

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from smartdd.messages import problem
 from smartdd.records import ERROR, INFO, WARNING, Issue
 from smartdd.spec import Sheet
 
@@ -47,6 +48,7 @@ class RawSheet:
 class RawWorkbook:
     sheets: dict[str, RawSheet]
     issues: list[Issue]
+    template_language: str | None = None  # the language the template was made in (its README's title), if known
 
 
 @dataclass(frozen=True)
@@ -56,22 +58,16 @@ class TableHeader:
 
 
 def too_many_rows(sheet: str, max_rows: int) -> Issue:
-    return Issue(sheet, "", ERROR, "too_many_rows", f"Sheet '{sheet}' has more than {max_rows:,} rows, the limit for one submission.")
+    return problem(sheet, "", ERROR, "too_many_rows", sheet=sheet, limit=max_rows)
 
 
 def rows_below_empty_block(sheet: str, last_read: int, first: int, last: int, count: int, more: bool = False) -> Issue:
     """The rows that the spec's empty block cut off: said, never dropped without a word."""
+    where = {"last_read": last_read, "first": first, "block": EMPTY_BLOCK_ROWS}
     if count == 1:
-        found = f"Row {first}, below row {last_read} and {first - last_read - 1:,} empty rows, was not read"
-    else:
-        found = f"{'More than ' if more else ''}{count:,} rows below row {last_read} (rows {first} to {last}{' and on' if more else ''}) were not read"
-    return Issue(
-        sheet,
-        f"{first}:{last}",
-        WARNING,
-        "rows_below_empty_block",
-        f"{found}: {EMPTY_BLOCK_ROWS} empty rows end a table. If they belong to the table, delete the empty rows above them and send the file again.",
-    )
+        return problem(sheet, f"{first}:{last}", WARNING, "row_below_empty_block", rule="rows_below_empty_block", **where, gap=first - last_read - 1)
+    code = "more_rows_below_empty_block" if more else "rows_below_empty_block"
+    return problem(sheet, f"{first}:{last}", WARNING, code, rule="rows_below_empty_block", **where, count=count, last=last)
 
 
 # ---- what an issue may quote ---------------------------------------------------------------
@@ -146,19 +142,11 @@ class IssueCap:
         """The kept issues, then one summary per capped rule, then the file's summary."""
         out = list(self.kept)
         for (_, rule, _), (count, severity, sheet, column) in self.unlisted.items():
-            where = f" in column {column}" if column else ""
-            out.append(Issue(sheet, f"{column}:{column}" if column else "", severity, rule, f"… and {count:,} more like this{where}, not listed."))
+            cell, more = (f"{column}:{column}", {"code": "more_like_this_in_column", "column": column}) if column else ("", {"code": "more_like_this"})
+            out.append(problem(sheet, cell, severity, more.pop("code"), rule=rule, count=count, **more))
         count, severity, sheet = self.over
         if count:
-            out.append(
-                Issue(
-                    sheet,
-                    "",
-                    severity,
-                    "too_many_issues",
-                    f"… and {count:,} more problems, not listed: only the first {MAX_ISSUES_PER_FILE:,} are. Fix these and send the file again.",
-                )
-            )
+            out.append(problem(sheet, "", severity, "too_many_issues", count=count, limit=MAX_ISSUES_PER_FILE))
         return out
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from smartdd.ingest.isolation import _die_with_parent, _limit_memory, _signal_words, call_and_pickle
+from smartdd.ingest.isolation import _die_with_parent, _exit_words, _limit_memory, call_and_pickle
 from smartdd.ingest.rejections import RejectedFile, _out_of_memory, _timed_out
 
 __all__ = ["WorkerPool"]
@@ -151,7 +151,7 @@ class WorkerPool:
     def _death(self, worker: _Worker) -> RejectedFile:
         worker.proc.kill()
         code = worker.proc.wait()
-        return RejectedFile(_out_of_memory(self.memory_bytes, _signal_words(-code) if code < 0 else f"the reading program exited with code {code}"))
+        return RejectedFile(_out_of_memory(self.memory_bytes, _exit_words(code)))
 
     def _retire(self, worker: _Worker, selector: selectors.BaseSelector) -> None:
         selector.unregister(worker.results)

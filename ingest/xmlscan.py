@@ -34,6 +34,8 @@ from xml.parsers import expat
 
 from defusedxml.ElementTree import fromstring
 
+from smartdd.messages import phrase
+
 _CHUNK = 8 * 2**20
 _EXPAT_CHUNK = 2**20  # expat copies what it is fed into its own buffer: feed it less at a time
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -48,7 +50,20 @@ _TEXT_TYPES = ("s", "str", "inlineStr")
 
 
 class BrokenXml(ValueError):
-    """A sheet that is not well-formed XML, or that declares a DTD: no reader should guess at it."""
+    """A sheet that is not well-formed XML, or that declares a DTD: no reader should guess at it.
+
+    `code` is the catalogue's phrase for what is wrong (smartdd/messages), `params` its parameters."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(phrase(code, params))
+        self.code, self.params = code, params
+
+    def __reduce__(self):
+        return (_broken_xml, (self.code, self.params))
+
+
+def _broken_xml(code: str, params: dict) -> BrokenXml:
+    return BrokenXml(code, **params)
 
 
 @dataclass
@@ -104,7 +119,7 @@ def safe_expat() -> expat.XMLParserType:
 
 
 def _refuse_dtd(*_) -> None:
-    raise BrokenXml("the XML declares a DTD")
+    raise BrokenXml("xml_dtd")
 
 
 def parse_with(parser: expat.XMLParserType, data: bytes, final: bool = False) -> None:
@@ -112,7 +127,7 @@ def parse_with(parser: expat.XMLParserType, data: bytes, final: bool = False) ->
     try:
         parser.Parse(data, final)
     except expat.ExpatError as problem:
-        raise BrokenXml(f"the XML is not well formed ({expat.ErrorString(problem.code)}, line {problem.lineno})") from None
+        raise BrokenXml("xml_malformed", detail=expat.ErrorString(problem.code), line=problem.lineno) from None
 
 
 def _well_formed(zf: zipfile.ZipFile, member: str) -> None:

@@ -14,6 +14,7 @@ from smartdd.config import Settings
 from smartdd.expectations.feedback import write_feedback
 from smartdd.ingest.isolation import run_isolated
 from smartdd.ingest.safety import RejectedFile, check_workbook_file
+from smartdd.messages import language, problem, reason_issue, render_issue
 from smartdd.pipeline.batch import PARSE_MEMORY_BYTES, PARSE_TIMEOUT_S
 from smartdd.pipeline.workbook import _identify, _settle, needs_validation, read_typed_workbook
 from smartdd.records import ERROR, REJECTED, Issue, SubmissionRecord, has_errors
@@ -31,9 +32,9 @@ def check_file(path: Path, settings: Settings | None = None) -> tuple[Submission
             read_typed_workbook, path, settings.limits.max_rows, False, now.date(), memory_bytes=PARSE_MEMORY_BYTES, timeout_s=PARSE_TIMEOUT_S
         )
     except RejectedFile as rejected:
-        issues = [Issue("", "", ERROR, "unreadable_file", rejected.reason)]
+        issues = [reason_issue(rejected.reason, "unreadable_file")]
     except Exception as crash:  # noqa: BLE001 - a reader bug is a rejection, as in the pipeline
-        issues = [Issue("", "", ERROR, "unreadable_file", f"The file could not be read ({type(crash).__name__}).")]
+        issues = [problem("", "", ERROR, "read_failed", rule="unreadable_file", error=type(crash).__name__)]
     _identify(record, sheets)
     if needs_validation(sheets, issues):
         from smartdd.expectations.validate import validate_submission  # GX import is slow
@@ -55,13 +56,12 @@ def check_files(paths: list[Path], out_dir: Path, lang: str | None = None, echo=
     for path in paths:
         path = Path(path)
         record, issues = check_file(path, settings)
-        if lang:
-            record.language = lang
+        record.language = language(lang, record.language)
         failed |= has_errors(issues)
         echo(f"{path}: {record.status} ({record.errors} error(s), {record.warnings} warning(s))")
         for issue in issues:
             where = f"{issue.sheet}!{issue.cell}" if issue.cell else (issue.sheet or "(file)")
-            echo(f"  {where} [{issue.severity}] {issue.message}")
+            echo(f"  {where} [{issue.severity}] {render_issue(issue, record.language)}")
         original = path if path.is_file() and not has_errors([i for i in issues if i.rule == "unreadable_file"]) else None
         written = write_feedback(out_dir / feedback_name(path), record, issues, original=original)
         echo(f"  feedback: {written}")

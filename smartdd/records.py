@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +24,12 @@ class Issue:
     cell: str  # "B12", "" when the problem is the whole sheet or file
     severity: str  # error | warning | info
     rule: str  # machine code, e.g. "required", "not_a_number"
-    message: str  # one plain sentence: what was found and what is expected
+    message: str  # one plain sentence in English: what was found and what is expected
+    # How the message is said in any language: its code in the catalogue (smartdd.messages), "" for a
+    # sentence made by hand, and its parameters as JSON (never a loan-tape value). An issue is the
+    # problem it states: two issues with the same message are equal whatever their parameters' form.
+    code: str = field(default="", compare=False)
+    params: str = field(default="{}", compare=False)
 
     def as_row(self) -> dict:
         return asdict(self)
@@ -35,7 +40,16 @@ def has_errors(issues: list[Issue]) -> bool:
 
 
 ISSUES_SCHEMA = pa.schema(
-    [("submission_id", pa.string()), ("sheet", pa.string()), ("cell", pa.string()), ("severity", pa.string()), ("rule", pa.string()), ("message", pa.string())]
+    [
+        ("submission_id", pa.string()),
+        ("sheet", pa.string()),
+        ("cell", pa.string()),
+        ("severity", pa.string()),
+        ("rule", pa.string()),
+        ("message", pa.string()),
+        ("code", pa.string()),
+        ("params", pa.string()),
+    ]
 )
 
 

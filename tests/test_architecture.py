@@ -11,7 +11,7 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 PACKAGE_DIRS = PYPROJECT["tool"]["setuptools"]["package-dir"]
 
 # Later wings may import earlier ones and the floor; never the other way round.
-FLOOR = ("smartdd.paths", "smartdd.records", "smartdd.storage", "smartdd.safe_text", "smartdd.spec", "smartdd.methodology")
+FLOOR = ("smartdd.paths", "smartdd.records", "smartdd.storage", "smartdd.safe_text", "smartdd.spec", "smartdd.methodology", "smartdd.messages")
 WINGS = ("smartdd.ingest", "smartdd.expectations", "smartdd.reports")
 COMPOSERS = ("smartdd.pipeline", "smartdd.cli", "smartdd.airflow_run", "smartdd.config", "smartdd.codegen", "smartdd.sample")
 

@@ -17,10 +17,11 @@ import os
 from smartdd.config import Settings
 from smartdd.ingest.safety import RejectedFile, check_workbook_file
 from smartdd.ingest.worker_pool import WorkerPool
+from smartdd.messages import reason_issue
 from smartdd.pipeline.incremental import previous_outcome, was_processed_before
 from smartdd.pipeline.workbook import finish, needs_validation, not_processed, read_typed_or_reason, read_typed_workbook
 from smartdd.progress import elapsed, progress
-from smartdd.records import ERROR, REJECTED, Issue, ReceivedFile, SubmissionRecord, has_errors
+from smartdd.records import REJECTED, Issue, ReceivedFile, SubmissionRecord, has_errors
 from smartdd.storage import InfrastructureFault, infrastructure_fault, is_infrastructure_error
 from smartdd.timing import timed
 
@@ -51,7 +52,7 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
             check_workbook_file(received.archived_path, settings.limits)
             to_parse[received.submission_id] = received
         except RejectedFile as rejected:
-            _settle_one(received, ({}, [Issue("", "", ERROR, "unreadable_file", rejected.reason)]), settings, records, faults)
+            _settle_one(received, ({}, [reason_issue(rejected.reason, "unreadable_file")]), settings, records, faults)
         except OSError as error:
             if not is_infrastructure_error(error):
                 raise

@@ -24,6 +24,7 @@ from smartdd.ingest.pseudonymise import load_key, pseudonymise
 from smartdd.ingest.rawzone import write_submission
 from smartdd.ingest.reader import read_workbook
 from smartdd.ingest.safety import RejectedFile
+from smartdd.messages import problem, reason_issue
 from smartdd.pipeline.incremental import processing_version
 from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
 from smartdd.storage import atomic_path, infrastructure_fault, is_infrastructure_error
@@ -41,6 +42,9 @@ def read_typed_workbook(path: Path, max_rows: int, pseudonymised: bool = False, 
     raw = read_workbook(path, max_rows=max_rows)
     issues = list(raw.issues)
     sheets = {name: coerce_sheet(sheet, issues, received=received) for name, sheet in raw.sheets.items()}  # dates judged against the receipt
+    cover = sheets.get("Cover")
+    if cover is not None and raw.template_language and cover.value("language") is None:  # the feedback's language: else the template's
+        cover.frame["language"] = pd.array([raw.template_language], dtype=cover.frame["language"].dtype)
     if pseudonymised:
         key = load_key()
         for typed in sheets.values():
@@ -66,22 +70,24 @@ def not_processed(received: ReceivedFile, settings: Settings) -> SubmissionRecor
     if not (received.refused or received.is_duplicate):
         return None
     record = new_record(received)
-    rule = "not_a_file" if received.refused else "duplicate_file"
-    record.reason = received.refused or f"This file is identical to '{received.first_name}', already received; it was not processed twice."
-    _record(settings, record, [Issue("", "", ERROR, rule, record.reason)])
+    if received.refused:
+        issue = reason_issue(received.refused, "not_a_file")
+    else:
+        issue = problem("", "", ERROR, "duplicate_file", first_name=received.first_name)
+    record.reason = issue.message
+    _record(settings, record, [issue])
     return record
 
 
 def read_typed_or_reason(received: ReceivedFile, outcome) -> tuple[dict[str, TypedSheet], list[Issue]]:
     """What the parsing worker returned, or the problem it raised, as sheets and issues."""
     if isinstance(outcome, RejectedFile):
-        return {}, [Issue("", "", ERROR, "unreadable_file", outcome.reason)]
+        return {}, [reason_issue(outcome.reason, "unreadable_file")]
     if isinstance(outcome, OSError) and is_infrastructure_error(outcome):
         raise infrastructure_fault("Reading", received.file_name, outcome)
     if isinstance(outcome, BaseException):  # a reader bug must not stop the batch; the file stays accounted for
         _log_crash("reading", received.file_name, outcome)
-        message = f"The file could not be read ({type(outcome).__name__}). It is kept in the archive; the pipeline log has the technical details."
-        return {}, [Issue("", "", ERROR, "unreadable_file", message)]
+        return {}, [problem("", "", ERROR, "read_crash", rule="unreadable_file", error=type(outcome).__name__)]
     return outcome
 
 
@@ -112,9 +118,7 @@ def finish(
                 issues = issues + validate_submission(sheets)
         except Exception as crash:  # a validation bug must not stop the batch either
             _log_crash("validating", record.file_name, crash)
-            issues = issues + [
-                Issue("", "", ERROR, "not_validated", f"The file could not be validated ({type(crash).__name__}); the pipeline log has the details.")
-            ]
+            issues = issues + [problem("", "", ERROR, "not_validated", error=type(crash).__name__)]
     _settle(record, issues)
     try:
         if record.status == REJECTED:
@@ -129,11 +133,7 @@ def finish(
         raise
     except Exception as crash:  # a bug in storing: the file is rejected, still accounted for
         _log_crash("storing", record.file_name, crash)
-        issues.append(
-            Issue(
-                "", "", ERROR, "not_stored", f"The file could not be stored ({type(crash).__name__}); it is kept in the archive. Please contact the investor."
-            )
-        )
+        issues.append(problem("", "", ERROR, "not_stored", error=type(crash).__name__))
         _settle(record, issues)
     _record(settings, record, issues)
     log.info("%s: %s (%d errors, %d warnings)", record.file_name, record.status, record.errors, record.warnings)

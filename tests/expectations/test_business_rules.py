@@ -211,16 +211,17 @@ TESTED_ELSEWHERE = {"response:na_not_allowed", "evidence:missing"}  # tests/expe
 
 
 def test_every_business_rule_has_a_test(base, base_with_tape):
-    """Each rule code rules.py writes into an Issue (4th argument, or rule=) is expected by one change above."""
+    """Each rule code rules.py writes into an issue (rule=, else the message code) is expected by one change above."""
     from smartdd.expectations import rules
 
     tree = ast.parse(Path(rules.__file__).read_text(encoding="utf-8"))
     emitted = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Issue":
-            argument = node.args[3] if len(node.args) > 3 else next((k.value for k in node.keywords if k.arg == "rule"), None)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Issue", "problem"):  # problem(sheet, cell, severity, code, rule=...)
+            rule = next((k.value for k in node.keywords if k.arg == "rule"), None)
+            argument = rule if rule is not None else (node.args[3] if len(node.args) > 3 else None)
             if isinstance(argument, ast.Constant):
                 emitted.add(argument.value)
-    assert emitted, "no Issue(...) with a literal rule code found in rules.py"
+    assert emitted, "no Issue(...) or problem(...) with a literal rule code found in rules.py"
     tested = {rule for change in CHANGES for rule, *_ in change(openpyxl.load_workbook(_base_for(change, base, base_with_tape)))} | TESTED_ELSEWHERE
     assert emitted <= tested, f"rules without a test: {sorted(emitted - tested)}"

@@ -8,9 +8,10 @@ cross_checks as (
 ),
 
 unioned as (
-    select submission_id, sheet, cell, severity, rule, message from ingest_issues
+    select submission_id, sheet, cell, severity, rule, message, code, params from ingest_issues
     union all
-    select submission_id, sheet, cell, severity, rule, message from cross_checks
+    -- the cross-checks are said in SQL, in English only: no catalogue code
+    select submission_id, sheet, cell, severity, rule, message, cast(null as varchar) as code, cast(null as varchar) as params from cross_checks
 )
 
 select
@@ -19,5 +20,7 @@ select
     cell,
     severity,
     rule,
-    message
+    message,
+    code,
+    params
 from unioned

@@ -9,7 +9,9 @@ renamed as (
         cast(cell as varchar) as cell,
         cast(severity as varchar) as severity,
         cast(rule as varchar) as rule,
-        cast(message as varchar) as message
+        cast(message as varchar) as message,
+        cast(code as varchar) as code,
+        cast(params as varchar) as params
     from source
 )
 
