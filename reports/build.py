@@ -5,6 +5,7 @@
     reports/<period_end>/portfolio.html, .pdf                portfolio dashboard
     reports/<period_end>/portfolio_scorecard.xlsx            the scorecard workbook for re-slicing
     reports/index.html                                       every quarter
+    reports/validation_summary.html                          every workbook received, its outcome and problems (operator)
 
 Documents whose inputs did not change since they were written are kept (reports/.render_manifest.json);
 the others render in parallel worker processes.
@@ -26,6 +27,7 @@ from smartdd.reports.data import ReportData, load_report_data, records
 from smartdd.reports.exposures import install_exposures, load_exposures
 from smartdd.reports.manifest import Manifest, digest, row_hashes
 from smartdd.reports.peers import period_stats
+from smartdd.reports.validation_summary import write_validation_summary
 
 PARALLEL_FROM = 4  # jobs: fewer render in this process (a worker's start costs more than they do)
 _PERIOD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -50,9 +52,17 @@ class Job:
 
 
 def write_reports(
-    warehouse: Path, out_dir: Path, *, exposures: Path | None = None, period: str | None = None, force: bool = False, workers: int | None = None
+    warehouse: Path,
+    out_dir: Path,
+    *,
+    exposures: Path | None = None,
+    period: str | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    feedback: Path | None = None,
 ) -> list[Path]:
-    """Write the reports of every quarter (or of `period`) that changed; returns the files written."""
+    """Write the reports of every quarter (or of `period`) that changed, the index and the validation
+    summary (linking the feedback workbooks in `feedback`, by default the home's); returns the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if exposures is not None:
         install_exposures(exposures, out_dir)
@@ -71,6 +81,7 @@ def write_reports(
     written, failures = _run(jobs, manifest, workers)
     manifest.save()
     written.append(write_index(out_dir, data))
+    written.append(write_validation_summary(warehouse, out_dir, feedback=feedback))
     if failures:
         raise ReportsFailed(f"{len(failures)} report(s) could not be written (the others were): " + "; ".join(failures))
     return written
