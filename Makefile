@@ -18,7 +18,7 @@ demo: $(BIN)/smartdd
 test: $(BIN)/smartdd
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one module per worker: its fixtures are built once
 
 lint: $(BIN)/smartdd
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

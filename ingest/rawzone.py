@@ -1,10 +1,14 @@
 """Write an accepted submission to the raw zone: one Parquet file per sheet, written once.
 
 Layout: raw/<submission_id>/<table>.parquet (+ provenance.parquet, and _sha256.json with each
-file's hash). The folder is written under a temporary name and renamed, so dbt never reads half
-a submission; a folder damaged later (a crash, a full disk) fails its checksums and is rebuilt
-from the archive before dbt runs. Every table is
-always written, empty when the sheet was absent, so the dbt sources always find their files.
+file's hash). The raw zone is any fsspec location (`smartdd.storage.zone`: a local folder by
+default, `SMARTDD_RAW_ZONE_URL` otherwise) and every operation here goes through its fsspec
+filesystem. On a local filesystem the folder is written under a temporary name and renamed, so
+dbt never reads half a submission; on an object store (no atomic rename) the files are put in
+place and `_sha256.json` is written last: a folder without it is incomplete. A folder damaged
+later (a crash, a full disk) fails its checksums and is rebuilt from the archive before dbt
+runs. Every table is always written, empty when the sheet was absent, so the dbt sources always
+find their files.
 """
 
 from __future__ import annotations
@@ -13,14 +17,17 @@ import datetime as dt
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from upath import UPath
 
 from smartdd.spec import Sheet, Spec, load_spec
+from smartdd.storage import copy_tree_to_local, fs_and_path, is_local, sha256_of, zone
 
 _ARROW_TYPES = {
     "text": pa.string(),
@@ -47,78 +54,130 @@ def table_schema(sheet: Sheet) -> pa.Schema:
 
 
 def write_submission(
-    raw_dir: Path, submission_id: str, frames: dict[str, pd.DataFrame], provenance: pd.DataFrame, spec: Spec | None = None, replace: bool = False
-) -> Path:
+    raw_dir: str | os.PathLike, submission_id: str, frames: dict[str, pd.DataFrame], provenance: pd.DataFrame, spec: Spec | None = None, replace: bool = False
+) -> UPath:
     """Write every table of one accepted submission; an existing intact folder is left untouched,
     a damaged one (see `is_intact`) is moved aside and written again, and so is any existing one
     with `replace` (the file was processed again under a new spec or code version)."""
     spec = spec or load_spec()
-    final = raw_dir / submission_id
-    if final.exists():
+    raw = zone(raw_dir)
+    fs, root = fs_and_path(raw)
+    final = raw / submission_id
+    if fs.exists(final.path):
         if is_intact(final) and not replace:
             return final
         set_aside(final, "replaced" if replace else "damaged")
-    tmp = raw_dir / ".incoming" / submission_id  # two levels deep: outside the sources glob
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    local = is_local(raw)
+    # Local: two levels deep (outside the sources glob), then one rename. Remote: in place, checksums last.
+    folder = posixpath.join(root, ".incoming", submission_id) if local else final.path
+    if fs.exists(folder):
+        fs.rm(folder, recursive=True)
+    fs.makedirs(folder, exist_ok=True)
+    checksums = {}
     for sheet in spec.sheets:
-        frame = frames.get(sheet.name)
-        _write_table(tmp / f"{sheet.table_name}.parquet", sheet, submission_id, frame)
+        name = f"{sheet.table_name}.parquet"
+        checksums[name] = _put(fs, posixpath.join(folder, name), _table(sheet, submission_id, frames.get(sheet.name)))
     provenance = provenance.assign(submission_id=submission_id)
-    pq.write_table(pa.Table.from_pandas(provenance, schema=PROVENANCE_SCHEMA, preserve_index=False), tmp / "provenance.parquet")
-    checksums = {f.name: _sha256(f) for f in sorted(tmp.glob("*.parquet"))}
-    (tmp / CHECKSUMS).write_text(json.dumps(checksums, indent=2, sort_keys=True))
-    os.replace(tmp, final)
+    checksums["provenance.parquet"] = _put(
+        fs, posixpath.join(folder, "provenance.parquet"), pa.Table.from_pandas(provenance, schema=PROVENANCE_SCHEMA, preserve_index=False)
+    )
+    fs.pipe_file(posixpath.join(folder, CHECKSUMS), json.dumps(dict(sorted(checksums.items())), indent=2, sort_keys=True).encode())
+    if local:
+        fs.mv(folder, final.path, recursive=True)  # one rename on a local filesystem
     return final
 
 
-def submission_folders(raw_dir: Path) -> list[Path]:
+def submission_folders(raw_dir: str | os.PathLike) -> list[UPath]:
     """The folders of accepted submissions (not the schema folder, nor the hidden work folders)."""
-    return sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) if raw_dir.exists() else []
+    raw = zone(raw_dir)
+    fs, root = fs_and_path(raw)
+    if not fs.exists(root):
+        return []
+    names = (posixpath.basename(e["name"].rstrip("/")) for e in fs.ls(root, detail=True) if e["type"] == "directory")
+    return [raw / name for name in sorted(names) if not name.startswith((".", "_"))]
 
 
-def is_intact(folder: Path) -> bool:
+def is_intact(folder: str | os.PathLike) -> bool:
     """Every file the checksum list names is there with its recorded hash (a crash or a full disk
-    can leave half a Parquet file); a folder from before checksums must at least parse."""
-    listed = folder / CHECKSUMS
+    can leave half a Parquet file); a local folder from before checksums must at least parse (on
+    an object store a folder without its checksum list is one whose writing never finished)."""
+    folder = zone(folder)
+    fs, path = fs_and_path(folder)
+    listed = posixpath.join(path, CHECKSUMS)
     try:
-        if listed.exists():
-            return all(_sha256(folder / name) == digest for name, digest in json.loads(listed.read_text()).items())
-        return all(pq.ParquetFile(f).metadata is not None for f in folder.glob("*.parquet"))
+        if fs.exists(listed):
+            return all(sha256_of(folder / name) == digest for name, digest in json.loads(fs.cat_file(listed)).items())
+        if not is_local(folder):
+            return False
+        parquet = [p for p in fs.ls(path, detail=False) if p.endswith(".parquet")]
+        return all(_parses(fs, p) for p in parquet)
     except (OSError, ValueError, pa.ArrowException):
         return False
 
 
-def set_aside(folder: Path, why: str = "damaged") -> Path:
+def _parses(fs, path: str) -> bool:
+    with fs.open(path, "rb") as f:
+        return pq.ParquetFile(f).metadata is not None
+
+
+def set_aside(folder: str | os.PathLike, why: str = "damaged") -> UPath:
     """Move a submission folder out of dbt's sight (raw/.damaged/ or raw/.replaced/), keeping it."""
+    folder = zone(folder)
+    fs, path = fs_and_path(folder)
     target = folder.parent / f".{why}" / f"{folder.name}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(folder, target)
+    fs.makedirs(target.parent.path, exist_ok=True)
+    fs.mv(path, target.path, recursive=True)  # a rename on a local filesystem
     return target
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def write_schema_folder(raw_dir: Path, spec: Spec | None = None) -> None:
+def write_schema_folder(raw_dir: str | os.PathLike, spec: Spec | None = None) -> None:
     spec = spec or load_spec()
-    folder = raw_dir / SCHEMA_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    fs, root = fs_and_path(raw_dir)
+    folder = posixpath.join(root, SCHEMA_FOLDER)
+    fs.makedirs(folder, exist_ok=True)
     for sheet in spec.sheets:
-        _write_table(folder / f"{sheet.table_name}.parquet", sheet, None, None)
-    pq.write_table(PROVENANCE_SCHEMA.empty_table(), folder / "provenance.parquet")
+        _put(fs, posixpath.join(folder, f"{sheet.table_name}.parquet"), _table(sheet, None, None))
+    _put(fs, posixpath.join(folder, "provenance.parquet"), PROVENANCE_SCHEMA.empty_table())
 
 
-def _write_table(path: Path, sheet: Sheet, submission_id: str | None, frame: pd.DataFrame | None) -> None:
+def stage_locally(raw_dir: str | os.PathLike, local_dir: Path) -> Path:
+    """A local copy of a raw zone for a reader that needs local files (dbt-duckdb in its own
+    process): the schema folder and every intact submission folder; a folder already copied with
+    the same checksum list is not copied again, one gone from the raw zone is removed."""
+    raw = zone(raw_dir)
+    fs, root = fs_and_path(raw)
+    local_dir.mkdir(parents=True, exist_ok=True)
+    copy_tree_to_local(raw / SCHEMA_FOLDER, local_dir / SCHEMA_FOLDER)
+    wanted = set()
+    for folder in submission_folders(raw):
+        if not is_intact(folder):
+            continue
+        wanted.add(folder.name)
+        listed, copied = fs.cat_file(posixpath.join(folder.path, CHECKSUMS)), local_dir / folder.name / CHECKSUMS
+        if not (copied.exists() and copied.read_bytes() == listed):
+            copy_tree_to_local(folder, local_dir / folder.name)
+    for stale in local_dir.iterdir():
+        if stale.name not in wanted and stale.name != SCHEMA_FOLDER:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink()
+    return local_dir
+
+
+def _put(fs, path: str, table: pa.Table) -> str:
+    """Write one Parquet file through the filesystem; the sha256 of the bytes written."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    with fs.open(path, "wb") as f:
+        f.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _table(sheet: Sheet, submission_id: str | None, frame: pd.DataFrame | None) -> pa.Table:
     schema = table_schema(sheet)
     if frame is None:
-        table = schema.empty_table()
-    else:
-        frame = frame.assign(submission_id=submission_id)[schema.names]
-        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    pq.write_table(table, path, compression="zstd")
+        return schema.empty_table()
+    frame = frame.assign(submission_id=submission_id)[schema.names]
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)

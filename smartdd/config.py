@@ -1,4 +1,11 @@
-"""Where smartdd keeps things, and the limits it enforces: one place, overridable by environment."""
+"""Where smartdd keeps things, and the limits it enforces: one place, overridable by environment.
+
+Every zone is a location of `smartdd.storage` (a `UPath`). All live under the home by default,
+on the local disk; `SMARTDD_RAW_ZONE_URL` and `SMARTDD_LEDGER_URL` put the raw zone and the
+ledger on any fsspec filesystem instead (`file:///mnt/other/raw`, `s3://bucket/smartdd/raw` with
+`s3fs` installed; `memory://raw` in the tests), read and written through fsspec. Landing,
+archive, quarantine, feedback, warehouse and reports are local paths today (docs/scaling.md).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from upath import UPath
+
 from smartdd.ingest.safety import SafetyLimits
 from smartdd.paths import DAGS_DIR, DBT_PROJECT_DIR, REPO_ROOT
+from smartdd.storage import is_local, make_private_dir, zone
 
 __all__ = ["DAGS_DIR", "DBT_PROJECT_DIR", "REPO_ROOT", "Settings"]
+
+RAW_ZONE_ENV = "SMARTDD_RAW_ZONE_URL"  # the raw zone's fsspec URL or path; empty: <home>/raw
+LEDGER_ENV = "SMARTDD_LEDGER_URL"  # the ledger's; empty: <home>/ledger
 
 
 def _limits_from_env() -> SafetyLimits:
@@ -27,18 +40,33 @@ def _limits_from_env() -> SafetyLimits:
 class Settings:
     home: Path
     limits: SafetyLimits = field(default_factory=SafetyLimits)
+    raw_url: str = ""  # SMARTDD_RAW_ZONE_URL; "" is <home>/raw
+    ledger_url: str = ""  # SMARTDD_LEDGER_URL; "" is <home>/ledger
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
         private_by_default()  # every entry point (CLI, DAG task) comes through here before writing anything
         home = Path(home or os.environ.get("SMARTDD_HOME") or "var").expanduser().resolve()
-        return cls(home=home, limits=_limits_from_env())
+        env = {"raw_url": os.environ.get(RAW_ZONE_ENV, "").strip(), "ledger_url": os.environ.get(LEDGER_ENV, "").strip()}
+        return cls(home=home, limits=_limits_from_env(), **env)
+
+    @property
+    def raw(self) -> UPath:
+        """The raw zone: a local `PosixUPath` (also a `pathlib.Path`) by default, else the URL's UPath."""
+        return zone(self.raw_url or self.home / "raw")
+
+    @property
+    def ledger(self) -> UPath:
+        """The ledger (one Parquet file per submission, and its issues): local by default, like `raw`."""
+        return zone(self.ledger_url or self.home / "ledger")
+
+    @property
+    def raw_is_local(self) -> bool:
+        return is_local(self.raw)
 
     landing = property(lambda self: self.home / "landing")
     archive = property(lambda self: self.home / "archive")
     quarantine = property(lambda self: self.home / "quarantine")
-    raw = property(lambda self: self.home / "raw")
-    ledger = property(lambda self: self.home / "ledger")
     feedback = property(lambda self: self.home / "feedback")
     warehouse_dir = property(lambda self: self.home / "warehouse")
     warehouse = property(lambda self: self.home / "warehouse" / "smartdd.duckdb")
@@ -52,8 +80,7 @@ class Settings:
         self.home.mkdir(parents=True, exist_ok=True)
         self.home.chmod(0o700)
         for folder in (self.landing, self.archive, self.quarantine, self.raw, self.ledger, self.feedback, self.warehouse_dir, self.reports, self.work):
-            folder.mkdir(parents=True, exist_ok=True)
-            folder.chmod(0o700)
+            make_private_dir(folder)  # owner-only on a local filesystem; an object store's access is its policy
         if reports_group_readable():
             self.home.chmod(0o710)  # the group may pass through the home to the reports, and see nothing else
             self.reports.chmod(0o750)

@@ -6,6 +6,11 @@ back. Which failures are retried is decided by exception (`RETRY_POLICY`): a val
 or a deterministic failure never is, an infrastructure fault (disk, I/O, a timeout) is, with
 back-off. The DAG processor imports this module on every parse, so the pipeline's heavy imports
 wait until a task runs.
+
+XCom values are ids, never paths of the machine that wrote them: receipts name their archived
+file by `archive_key` (resolved by the task that reads it against its own `Settings`), the
+warehouse and reports by their key in the home; every zone's location comes from the worker's
+settings (`SMARTDD_HOME`, `SMARTDD_RAW_ZONE_URL`, `SMARTDD_LEDGER_URL`).
 """
 
 from __future__ import annotations

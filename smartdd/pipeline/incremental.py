@@ -12,16 +12,24 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cache
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from smartdd.config import Settings
 from smartdd.paths import REPO_ROOT, SEEDS_DIR
 from smartdd.records import SubmissionRecord
+from smartdd.storage import fs_and_path
 
 REVALIDATE_ENV = "SMARTDD_REVALIDATE"
-_DECIDES_OUTCOME = ("smartdd/spec", "ingest", "expectations", "smartdd/pipeline/workbook.py", "smartdd/pipeline/batch.py", "smartdd/records.py")
+_DECIDES_OUTCOME = (
+    "smartdd/spec",
+    "ingest",
+    "expectations",
+    "smartdd/pipeline/workbook.py",
+    "smartdd/pipeline/batch.py",
+    "smartdd/records.py",
+    "smartdd/messages",
+)
 
 
 @cache
@@ -45,18 +53,21 @@ def previous_outcome(settings: Settings, submission_id: str) -> SubmissionRecord
     """The recorded outcome of this submission if it was processed under the current version."""
     if revalidate_everything():
         return None
-    row = _ledger_row(settings.ledger / "submissions" / f"{submission_id}.parquet")
+    row = ledger_row(settings, submission_id)
     if row is None or row.get("processed_with") != processing_version():
         return None
     return SubmissionRecord(**row)
 
 
 def was_processed_before(settings: Settings, submission_id: str) -> bool:
-    return _ledger_row(settings.ledger / "submissions" / f"{submission_id}.parquet") is not None
+    return ledger_row(settings, submission_id) is not None
 
 
-def _ledger_row(path: Path) -> dict | None:
+def ledger_row(settings: Settings, submission_id: str) -> dict | None:
+    """The submission's ledger row, read through the ledger's filesystem; None when it has none."""
+    fs, path = fs_and_path(settings.ledger / "submissions" / f"{submission_id}.parquet")
     try:
-        return pq.read_table(path).to_pylist()[0]
+        with fs.open(path, "rb") as f:
+            return pq.read_table(f).to_pylist()[0]
     except (OSError, IndexError, ValueError):
         return None

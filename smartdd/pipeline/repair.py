@@ -1,7 +1,7 @@
 """Before dbt reads the raw zone: every submission folder is checked, a damaged one rebuilt.
 
 The archive keeps every received file, so a raw-zone folder torn by a crash or a full disk is
-re-derived from it (read, pseudonymised and validated again) instead of failing every later
+re-derived from it (the raw zone and the ledger are read through their fsspec filesystems) (read, pseudonymised and validated again) instead of failing every later
 build. Nothing is lost: the damaged folder is kept under raw/.damaged/ for inspection.
 """
 
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 
-import pyarrow.parquet as pq
-
 from smartdd.config import Settings
 from smartdd.ingest.rawzone import is_intact, set_aside, submission_folders
 from smartdd.pipeline.batch import process_batch
+from smartdd.pipeline.incremental import ledger_row
 from smartdd.records import ReceivedFile
 
 log = logging.getLogger(__name__)
@@ -37,10 +36,9 @@ def repair_raw_zone(settings: Settings) -> list[str]:
 
 
 def _received_from_ledger(settings: Settings, submission_id: str) -> ReceivedFile | None:
-    ledger = settings.ledger / "submissions" / f"{submission_id}.parquet"
-    if not ledger.exists():
+    row = ledger_row(settings, submission_id)
+    if row is None:
         return None
-    row = pq.read_table(ledger).to_pylist()[0]
     archived = [p for p in settings.archive.glob(f"{row['file_sha256']}.*") if p.suffix != ".json"]
     if not archived:
         return None

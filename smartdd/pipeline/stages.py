@@ -1,6 +1,10 @@
 """The quarterly pipeline as plain functions: the Airflow DAG and the tests call these.
 
-Values crossing task boundaries are small JSON-able dicts (Airflow passes them as XCom).
+Values crossing task boundaries are small JSON-able dicts (Airflow passes them as XCom) that
+carry ids, never paths of the machine that wrote them: a received file travels as its sha256,
+names, arrival time and `archive_key` (its object name in the archive), and the task that takes
+it resolves the key against its own home's settings (`received_file`), on whatever worker it
+runs. `build_and_publish` and `write_reports` return keys relative to the home.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
@@ -37,6 +41,12 @@ RUN_MANIFEST = "received.json"  # every receipt of the current run (one run per 
 
 
 def receive(settings: Settings) -> list[dict]:
+    """`receive_files` as dicts (`ReceivedFile.to_dict`, with local paths: for in-process callers;
+    what crosses a task boundary is `as_xcom`)."""
+    return [r.to_dict() for r in receive_files(settings)]
+
+
+def receive_files(settings: Settings) -> list[ReceivedFile]:
     """Archive every file in the landing folder (before anything else reads it).
 
     Every entry counts, in subfolders too, hidden or not: a file that is not a workbook is
@@ -60,7 +70,7 @@ def receive(settings: Settings) -> list[dict]:
             receipt = _unchanged(index, path, name, settings) or archive_file(path, settings.archive, name=name, now=now)
             stat = path.stat()
             index[name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": receipt.sha256}
-        received.append(receipt.to_dict())
+        received.append(receipt)
     write_text_atomic(index_file, json.dumps(index, sort_keys=True))
     log.info("received %d file(s) in %s", len(received), settings.landing)
     return received
@@ -76,6 +86,26 @@ def _unchanged(index: dict, path: Path, name: str, settings: Settings) -> Receiv
     return known_receipt(settings.archive, seen["sha256"], name)
 
 
+def as_xcom(received: ReceivedFile) -> dict:
+    """A receipt as it crosses a task boundary: ids only; `archive_key` names the archived file
+    within the archive ("" for a refused entry, which was never archived)."""
+    out = received.to_dict()
+    del out["archived_path"]
+    out["archive_key"] = received.archived_path.name
+    return out
+
+
+def received_file(data: dict, settings: Settings) -> ReceivedFile:
+    """The receipt of `as_xcom` (or of `ReceivedFile.to_dict`), its archived file resolved in this
+    home's archive."""
+    if "archive_key" not in data:
+        return ReceivedFile.from_dict(data)
+    key = data["archive_key"]
+    if key and (PurePosixPath(key).name != key or key.startswith(".")):
+        raise ValueError(f"not an archive key: {key!r}")
+    return ReceivedFile.from_dict({**data, "archived_path": str(settings.archive / key) if key else ""})
+
+
 def receive_in_batches(settings: Settings, batch_size: int | None = None) -> list[list[dict]]:
     """`receive`, then only the files that need processing (new, changed, or decided under another
     processing version), in batches: the DAG maps one task over each batch, so there is no
@@ -85,12 +115,14 @@ def receive_in_batches(settings: Settings, batch_size: int | None = None) -> lis
     manifest.unlink(missing_ok=True)  # a failed receive must never leave the previous run's list
     progress_stage("receive")
     with timed("receive"):
-        received = receive(settings)
-    write_text_atomic(manifest, json.dumps(received))
-    todo = [r for r in received if previous_outcome(settings, ReceivedFile.from_dict(r).submission_id) is None]
+        received = receive_files(settings)
+    write_text_atomic(manifest, json.dumps([as_xcom(r) for r in received]))
+    todo = [as_xcom(r) for r in received if previous_outcome(settings, r.submission_id) is None]
     size = batch_size or int(os.environ.get(BATCH_SIZE_ENV) or DEFAULT_BATCH_SIZE)
     log.info("%d file(s) received, %d to process (the others were processed before under the same version)", len(received), len(todo))
-    return [todo[i : i + size] for i in range(0, len(todo), size)]
+    # nothing new still maps one (empty) ingest task: a zero-length map would skip the build, the
+    # publish and the reports, and a home killed after ingest would never be rebuilt
+    return [todo[i : i + size] for i in range(0, len(todo), size)] or [[]]
 
 
 def received_this_run(settings: Settings) -> list[dict] | None:
@@ -109,25 +141,35 @@ def landed_files(landing: Path) -> list[Path]:
 
 
 def ingest_one(received: dict, settings: Settings) -> dict:
-    return process_submission(ReceivedFile.from_dict(received), settings).summary()
+    return process_submission(received_file(received, settings), settings).summary()
 
 
 def ingest_batch(batch: list[dict], settings: Settings) -> list[dict]:
     """One mapped task: a batch of received files through the per-workbook stage."""
-    return [record.summary() for record in process_batch([ReceivedFile.from_dict(r) for r in batch], settings)]
+    return [record.summary() for record in process_batch([received_file(r, settings) for r in batch], settings)]
 
 
 def build_and_publish(settings: Settings) -> str:
+    """Repair the raw zone, build, publish; the published warehouse's key in the home."""
     progress_stage("dbt build")
     with timed("dbt"):
         repair_raw_zone(settings)  # a torn raw-zone file must not fail this and every later build
         build = build_warehouse(settings)
     progress_stage("publish")
     with timed("publish"):
-        return str(publish(build, settings))
+        return _home_key(publish(build, settings), settings)
+
+
+def _home_key(path: Path, settings: Settings) -> str:
+    return path.relative_to(settings.home).as_posix()
 
 
 def write_reports(settings: Settings) -> list[str]:
+    """Every report from the published warehouse; their keys in the home (reports/...)."""
+    return [_home_key(p, settings) for p in written_reports(settings)]
+
+
+def written_reports(settings: Settings) -> list[Path]:
     from smartdd.reports.build import write_reports as build_reports  # weasyprint, jinja: only when reporting
 
     progress_stage("reports")
@@ -136,7 +178,7 @@ def write_reports(settings: Settings) -> list[str]:
     if reports_group_readable():  # documented opt-in: the investment team's group reads the reports
         for path in written:
             path.chmod(0o640)
-    return [str(p) for p in written]
+    return written
 
 
 class Unaccounted(RuntimeError):
@@ -149,7 +191,7 @@ def check_accounting(received: list[dict] | None, reports_written: list[str] | N
     if received is None:
         raise Unaccounted("The receive step failed, so no file of this run is accounted for; see its log.")
     problems = []
-    missing = [r["name"] for r in received if not (settings.ledger / "submissions" / f"{ReceivedFile.from_dict(r).submission_id}.parquet").exists()]
+    missing = [r["name"] for r in received if not (settings.ledger / "submissions" / f"{received_file(r, settings).submission_id}.parquet").exists()]
     if missing:
         problems.append(
             f"{len(missing)} received file(s) have no outcome recorded: their ingest task failed (its log says why; a full disk or a "
