@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[1]  # the source copied; --repo PATH changes it (e.g. a clean `git worktree add /tmp/mut-src HEAD`)
 PACKAGE_DIRS = {"ingest": "ingest", "expectations": "expectations", "reports": "reports"}  # pyproject [tool.setuptools.package-dir]
 IGNORED = shutil.ignore_patterns(".git", ".venv", "var", "target", "logs", "dbt_packages", "__pycache__", ".pytest_cache", ".ruff_cache", "*.duckdb", "*.pyc")
 
@@ -45,13 +45,23 @@ NEW_TESTS = [
     "tests/dbt/test_supersession.py",
     "tests/expectations/test_business_rules.py",
     "tests/test_mutation_targets.py",
+    "tests/ingest/test_chunk_boundary_mutants.py",
 ]
 
-# extra pytest arguments of an area: seed_rows leaves out the test that compares the seeds with the defaults
-AREA_ARGS = {"seed_rows": ["-k", "not test_seed_holds_the_methodology_defaults"]}
+# tests left out of every run (a `-k` expression each): they assert a wall-clock time, and this machine is shared,
+# so under load they fail on the unmutated copy too and "kill" whatever mutant happens to be running
+TIMING_TESTS = ["test_lying_size_is_caught_while_streaming_not_after", "test_an_overstated_dimension_does_not_blow_memory"]
+# extra `-k` terms of an area: seed_rows leaves out the test that compares the seeds with the defaults
+AREA_K = {"seed_rows": ["test_seed_holds_the_methodology_defaults"]}
 # area -> the tests that should notice a bug there (fast ones first: the run stops at the first failure)
 AREAS = {
-    "safety": ["tests/ingest/test_safety.py", "tests/ingest/test_xmlscan.py", "tests/ingest/test_lazy_workbook.py", "tests/test_mutation_targets.py"],
+    "safety": [
+        "tests/ingest/test_safety.py",
+        "tests/ingest/test_xmlscan.py",
+        "tests/ingest/test_lazy_workbook.py",
+        "tests/test_mutation_targets.py",
+        "tests/ingest/test_chunk_boundary_mutants.py",
+    ],
     "coerce": ["tests/ingest/test_reading_rules.py", "tests/ingest/test_fast_table.py", "tests/expectations", "tests/test_mutation_targets.py"],
     "pseudonymise": ["tests/ingest/test_keyed_hash.py", "tests/test_mutation_targets.py", "tests/test_batch.py"],
     "business_rules": ["tests/expectations"],
@@ -59,7 +69,13 @@ AREAS = {
     "pricing": ["tests/pricing", "tests/methodology/test_scorecard_independent.py", "tests/dbt/test_dbt_scoring.py"],
     "flags": ["tests/methodology", "tests/dbt/test_dbt_scoring.py"],
     "seed_rows": ["tests/methodology"],
-    "reports": ["tests/test_mutation_targets.py", "tests/test_worked_example.py", "tests/dbt/test_build_isolation.py", "tests/test_end_to_end.py"],
+    "reports": [
+        "tests/test_mutation_targets.py",
+        "tests/reports",
+        "tests/test_worked_example.py",
+        "tests/dbt/test_build_isolation.py",
+        "tests/test_end_to_end.py",
+    ],
 }
 
 
@@ -98,13 +114,23 @@ MUTATIONS = [
         "if any(marker in chunk[:512] for marker in _ENTITY_MARKERS):",
     ),
     m("entity_marker_split_across_chunks", "safety", SAFETY, "tail = window[-overlap:]", 'tail = b""'),
+    m("entity_scan_window_without_tail", "safety", SAFETY, "window = tail + chunk", "window = chunk"),
+    m(
+        "entity_scan_overlap_one_short",
+        "safety",
+        SAFETY,
+        "overlap = max(len(m) for m in _ENTITY_MARKERS) - 1",
+        "overlap = max(len(m) for m in _ENTITY_MARKERS) - 2",
+    ),
+    m("sheet_rows_cut_across_chunks", "safety", XMLSCAN, "data = tail + chunk\n", "data = chunk\n"),
+    m("sheet_last_rows_dropped", "safety", XMLSCAN, "            tail = data[cut:]\n    yield tail\n", "            tail = data[cut:]\n"),
     m("row_limit_doubled", "safety", SAFETY, "if rows > limits.max_rows:", "if rows > 2 * limits.max_rows:"),
     m("column_limit_doubled", "safety", SAFETY, "if cols > limits.max_columns:", "if cols > 2 * limits.max_columns:"),
     m("zip_password_bit_wrong", "safety", SAFETY, "if info.flag_bits & 0x1:", "if info.flag_bits & 0x2:"),
     m("member_count_limit_doubled", "safety", SAFETY, "if len(infos) > limits.max_members:", "if len(infos) > 2 * limits.max_members:"),
     m("encrypted_package_not_named", "safety", SAFETY, 'if names & {"EncryptionInfo", "EncryptedPackage"}:', 'if names & {"EncryptionInfo"}:'),
     m("uncached_empty_string_is_cached", "safety", XMLSCAN, 'return value is None or (value == "" and kind != "str")', "return value is None"),
-    m("char_references_trusted", "safety", XMLSCAN, 'data.find(b"<?", start) >= 0 or data.find(b"&#", start) >= 0:', 'data.find(b"<?", start) >= 0:'),
+    m("char_references_trusted", "safety", XMLSCAN, '(b"?", b"<?"), (b"&", b"&#")):', '(b"?", b"<?")):'),
     m("second_prefix_trusted", "safety", XMLSCAN, "list(declared.values()).count(self.uri) != 1", "list(declared.values()).count(self.uri) < 1"),
     m("other_encodings_trusted", "safety", XMLSCAN, '(encoding and encoding.group(1).lower() not in (b"utf-8", b"utf8"))', "(False)"),
     # ---- coercion: raw values to typed frames
@@ -275,6 +301,19 @@ MUTATIONS = [
         'SCREENING_ORDER = {"fail": 0, "watch": 1, "pass": 2}',
         'SCREENING_ORDER = {"fail": 2, "watch": 1, "pass": 0}',
     ),
+    # the issue's "report shows the oldest quarter": each document's quarter, and the quarters written
+    m("dd_report_oldest_quarter", "reports", "reports/due_diligence.py", "now = data.in_period(period)", "now = data.in_period(data.periods[0])"),
+    m("dd_report_every_quarter", "reports", "reports/due_diligence.py", "now = data.in_period(period)", "now = data"),
+    m("self_scorecard_oldest_quarter", "reports", "reports/self_scorecard.py", "now = data.in_period(period)", "now = data.in_period(data.periods[0])"),
+    m("excel_oldest_quarter", "reports", "reports/excel.py", "now = data.in_period(period)", "now = data.in_period(data.periods[0])"),
+    m(
+        "portfolio_oldest_quarter",
+        "reports",
+        "reports/portfolio.py",
+        "now, before = data.in_period(period),",
+        "now, before = data.in_period(min(data.periods)),",
+    ),
+    m("only_oldest_quarter_written", "reports", "reports/build.py", "    periods = data.periods\n", "    periods = data.periods[:1]\n"),
     m("fmt_ignores_pattern", "reports", "reports/format.py", "    return pattern.format(value)", "    return str(value)"),
     m(
         "cap_reason_never",
@@ -286,13 +325,13 @@ MUTATIONS = [
 ]
 
 
-def _seed_row_mutations() -> list[Mutation]:
+def _seed_row_mutations(repo: Path) -> list[Mutation]:
     """Area seed_rows, generated from the seeds: every red-flag rule's comparison flipped, every rating band's
     minimum moved, every metric threshold's good and bad moved by a tenth of the line, every answer value changed.
     Run with the pin test deselected, so only the boundary cases can kill them."""
     out = []
     flips = {">": "<", "<": ">", ">=": "<", "<=": ">=", "=": ">"}
-    seeds = REPO / SEEDS
+    seeds = repo / SEEDS
     for line in (seeds / "red_flag_rules.csv").read_text(encoding="utf-8").splitlines()[1:]:
         cells = line.split(",")
         flipped = ",".join(cells[:5] + [flips[cells[5]]] + cells[6:])
@@ -340,13 +379,15 @@ def _seed_row_mutations() -> list[Mutation]:
     return out
 
 
-MUTATIONS += _seed_row_mutations()
+def all_mutations(repo: Path) -> list[Mutation]:
+    """The hand-written mutations and those generated from `repo`'s seeds."""
+    return MUTATIONS + _seed_row_mutations(repo)
 
 
-def make_copy(work: Path) -> Path:
+def make_copy(work: Path, repo: Path = REPO) -> Path:
     copy = work / "repo"
     shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(REPO, copy, ignore=IGNORED, symlinks=True)
+    shutil.copytree(repo, copy, ignore=IGNORED, symlinks=True)
     for name, folder in PACKAGE_DIRS.items():
         link = copy / "smartdd" / name
         if not link.exists():
@@ -371,9 +412,17 @@ def check_the_copy_is_what_runs(copy: Path) -> None:
         sys.exit(f"the copy is not what runs: {outside} (is the package layout still smartdd/ + ingest/ expectations/ reports/?)")
 
 
+def area_args(area: str, override: bool = False) -> tuple[str, ...]:
+    return ("-k", " and ".join(f"not {name}" for name in TIMING_TESTS + ([] if override else AREA_K.get(area, []))))
+
+
+def _exists(copy: Path, test: str) -> bool:
+    return (copy / test.split("::")[0]).exists()
+
+
 def pytest_command(copy: Path, tests: list[str], before: bool, deselect: list[str], stop_first: bool = True, extra: tuple[str, ...] = ()) -> list[str]:
     ignores = [f"--ignore={t}" for t in NEW_TESTS if (copy / t).exists()] if before else []
-    kept = [t for t in tests if (copy / t).exists() and not (before and any(t == n or t.startswith(n.rstrip("/") + "/") for n in NEW_TESTS))]
+    kept = [t for t in tests if _exists(copy, t) and not (before and any(t == n or t.startswith(n.rstrip("/") + "/") for n in NEW_TESTS))]
     return [
         sys.executable,
         "-m",
@@ -407,12 +456,16 @@ def run_tests(copy: Path, command: list[str], timeout: float) -> tuple[str, floa
     return outcome, seconds, failing[0] if failing else ("" if outcome != "failed" else result.stdout.strip().splitlines()[-1][:80])
 
 
-def baseline_failures(copy: Path, area: str, before: bool, timeout: float) -> list[str]:
+def baseline_failures(copy: Path, area: str, before: bool, timeout: float, tests: list[str] | None = None) -> list[str]:
     """Tests that fail on the unmutated copy: deselected in the mutants' runs."""
-    command = pytest_command(copy, AREAS[area], before, [], stop_first=False, extra=tuple(AREA_ARGS.get(area, ())))
+    command = pytest_command(copy, tests or AREAS[area], before, [], stop_first=False, extra=area_args(area, bool(tests)))
     if not any(a.startswith("tests") for a in command):
         return []
-    result = subprocess.run(command, cwd=copy, env=environment(copy), capture_output=True, text=True, timeout=timeout)
+    try:
+        result = subprocess.run(command, cwd=copy, env=environment(copy), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # every mutant would time out too and count as killed: no score is better than a false one
+        sys.exit(f"the unmutated tests of area {area} took over {timeout:.0f} s (a loaded machine?): raise --timeout or narrow --tests")
     return sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+?)(?: - .*)?$", result.stdout, re.MULTILINE)))
 
 
@@ -436,9 +489,26 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the product code of the copy already in --work (refresh only tests/): compare runs on one snapshot"
     )
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=REPO,
+        help="the source to copy and mutate (default: this checkout; give a clean `git worktree add` of HEAD when others are editing it)",
+    )
+    parser.add_argument(
+        "--tests",
+        action="append",
+        help="run these tests (paths or node ids, repeatable) instead of each area's, without the area's -k terms: e.g. the seed pin test alone",
+    )
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the unmutated run (half the time for a spot check of one mutant; a test failing on clean code then 'kills' it)",
+    )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per test run (a timeout counts as killed)")
     args = parser.parse_args()
-    chosen = [x for x in MUTATIONS if (not args.area or x.area in args.area) and (not args.only or any(o in x.id for o in args.only))]
+    repo = args.repo.resolve()
+    chosen = [x for x in all_mutations(repo) if (not args.area or x.area in args.area) and (not args.only or any(o in x.id for o in args.only))]
     if args.list:
         for x in chosen:
             print(f"{x.area:15} {x.id:40} {x.path}")
@@ -447,19 +517,20 @@ def main() -> None:
     copy = args.work / "repo"
     if args.reuse and copy.exists():
         shutil.rmtree(copy / "tests")
-        shutil.copytree(REPO / "tests", copy / "tests", ignore=IGNORED)
+        shutil.copytree(repo / "tests", copy / "tests", ignore=IGNORED)
     else:
-        copy = make_copy(args.work)
+        copy = make_copy(args.work, repo)
     check_the_copy_is_what_runs(copy)
     label = "before (without the issue-13 tests)" if args.before else "after (with every test)"
-    print(f"# mutation run {label}: {len(chosen)} mutations, copy in {copy}\n", flush=True)
+    label += f", tests {' '.join(args.tests)}" if args.tests else ""
+    print(f"# mutation run {label}: {len(chosen)} mutations, source {repo}, copy in {copy}\n", flush=True)
     deselected: dict[str, list[str]] = {}
     results = []
     print(f"| {'area':14} | {'mutation':40} | {'outcome':8} | {'s':>5} | test that failed |")
     print(f"|{'-' * 16}|{'-' * 42}|{'-' * 10}|{'-' * 7}|{'-' * 18}|", flush=True)
     for x in chosen:
         if x.area not in deselected:
-            deselected[x.area] = baseline_failures(copy, x.area, args.before, args.timeout)
+            deselected[x.area] = [] if args.no_baseline else baseline_failures(copy, x.area, args.before, args.timeout, args.tests)
             for test in deselected[x.area]:
                 print(f"  (baseline failure in {x.area}, deselected: {test})", flush=True)
         original = apply(copy, x)
@@ -468,12 +539,15 @@ def main() -> None:
         else:
             try:
                 status, seconds, test = run_tests(
-                    copy, pytest_command(copy, AREAS[x.area], args.before, deselected[x.area], extra=tuple(AREA_ARGS.get(x.area, ()))), args.timeout
+                    copy,
+                    pytest_command(copy, args.tests or AREAS[x.area], args.before, deselected[x.area], extra=area_args(x.area, bool(args.tests))),
+                    args.timeout,
                 )
             finally:
                 (copy / x.path).write_text(original, encoding="utf-8")
             outcome = "killed" if status in ("failed", "timeout") else "survived"
             test = test if outcome == "killed" else ""
+            test = f"timeout after {seconds:.0f} s (check by hand: a slow run is not a failing test)" if status == "timeout" else test
         results.append((x, outcome))
         print(f"| {x.area:14} | {x.id:40} | {outcome:8} | {seconds:5.0f} | {test} |", flush=True)
     print()

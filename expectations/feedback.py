@@ -2,19 +2,23 @@
 
 In the investee's language (the Cover's `language`, else English): each problem is rendered
 from its code and parameters by the message catalogue, fields by their label with the code in
-brackets; a problem made without a code keeps its (English) sentence."""
+brackets; a problem made without a code keeps its (English) sentence. Each row also shows the value
+found in the cell (read back from the workbook as received, never from a client-data column) and
+what the rule expects (the catalogue's `expected` text of the code)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from itertools import islice
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
-from smartdd.messages import language, render_issue
+from smartdd.messages import expectation_of, language, render_issue
 from smartdd.records import Issue, SubmissionRecord
 from smartdd.safe_text import excel_value, write_row
 from smartdd.spec import Sheet, load_spec, normalise_name
@@ -33,7 +37,9 @@ _TEXT = {
         "accepted_with_warnings": "Your submission was accepted. Please check the warnings below; they will appear in the due-diligence report.",
         "accepted": "Your submission was accepted.",
         "file": "File",
-        "header": ["severity", "sheet", "cell", "problem"],
+        "header": ["severity", "sheet", "cell", "value found", "what is expected", "problem"],
+        "client_data": "(client data, not copied)",
+        "empty": "(empty)",
         "summary": "Summary",
         "outcome": "Outcome",
         "errors": "Errors",
@@ -50,7 +56,9 @@ _TEXT = {
         "accepted_with_warnings": "Votre envoi a été accepté. Vérifiez les avertissements ci-dessous ; ils figureront dans le rapport de due diligence.",
         "accepted": "Votre envoi a été accepté.",
         "file": "Fichier",
-        "header": ["gravité", "feuille", "cellule", "problème"],
+        "header": ["gravité", "feuille", "cellule", "valeur trouvée", "attendu", "problème"],
+        "client_data": "(donnée client, non recopiée)",
+        "empty": "(vide)",
         "summary": "Résumé",
         "outcome": "Résultat",
         "errors": "Erreurs",
@@ -67,7 +75,9 @@ _TEXT = {
         "accepted_with_warnings": "Su envío fue aceptado. Revise las advertencias siguientes; aparecerán en el informe de debida diligencia.",
         "accepted": "Su envío fue aceptado.",
         "file": "Archivo",
-        "header": ["gravedad", "hoja", "celda", "problema"],
+        "header": ["gravedad", "hoja", "celda", "valor encontrado", "lo esperado", "problema"],
+        "client_data": "(dato de cliente, no copiado)",
+        "empty": "(vacía)",
         "summary": "Resumen",
         "outcome": "Resultado",
         "errors": "Errores",
@@ -99,14 +109,16 @@ def write_feedback(path: Path, record: SubmissionRecord, issues: list[Issue], or
     for cell in write_row(ws, 4, text["header"]):
         cell.font = Font(bold=True)
     fills = {severity: PatternFill("solid", fgColor=colour) for severity, colour in _FILL.items()}
-    for row, issue in enumerate(sorted(issues, key=lambda i: (_ORDER.get(i.severity, 3), i.sheet, i.cell)), start=5):
-        cells = write_row(ws, row, [_severity(issue, text), issue.sheet, issue.cell, render_issue(issue, lang)])
-        cells[0].fill = fills.get(issue.severity, PatternFill())
-    for column, width in zip("ABCD", (10, 16, 8, 110), strict=True):
-        ws.column_dimensions[column].width = width
     _write_summary(wb.create_sheet("Summary"), record, issues, text, copied=original is not None)
-    if original is not None:
-        _copy_sheets(wb, Path(original), issues, fills, lang)
+    values = _copy_sheets(wb, Path(original), issues, fills, lang) if original is not None else {}
+    pii, wrap = _pii_fields(), Alignment(wrap_text=True, vertical="top")
+    for row, issue in enumerate(sorted(issues, key=lambda i: (_ORDER.get(i.severity, 3), i.sheet, i.cell)), start=5):
+        found = _value_found(issue, values, pii, text)
+        cells = write_row(ws, row, [_severity(issue, text), issue.sheet, issue.cell, found, expectation_of(issue, lang), render_issue(issue, lang)])
+        cells[0].fill = fills.get(issue.severity, PatternFill())
+        cells[4].alignment = wrap
+    for column, width in zip("ABCDEF", (10, 16, 8, 24, 40, 100), strict=True):
+        ws.column_dimensions[column].width = width
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
@@ -138,8 +150,42 @@ def _severity(issue: Issue, text: dict) -> str:
     return text["severity"].get(issue.severity, issue.severity)
 
 
-def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict, lang: str) -> None:
-    """The investee's template sheets, values only, problem cells coloured and commented."""
+_CLIENT_DATA = object()  # a problem cell whose value is client data: never shown
+_EMPTY = object()  # a problem cell read back empty
+_QUOTES_VALUE = {"unreadable", "date_too_early", "date_after_receipt"}  # codes whose `value` is the cell's (where it may be quoted)
+
+
+def _pii_fields() -> set[str]:
+    return {f.name for sheet in load_spec().sheets for f in sheet.fields if f.pii}
+
+
+def _value_found(issue: Issue, values: dict, pii: set[str], text: dict):
+    """The value of the problem cell as the investee wrote it; client data never (the cell's column or the issue's field)."""
+    try:
+        params = json.loads(issue.params or "{}")
+    except ValueError:
+        params = {}
+    if not isinstance(params, dict):
+        params = {}
+    quoted = params.get("found", params.get("value") if issue.code in _QUOTES_VALUE else None)  # as the message quotes it
+    value = values.get((issue.sheet, issue.cell), quoted)
+    if value is _CLIENT_DATA or params.get("field") in pii:
+        return text["client_data"]
+    if value is _EMPTY:
+        return text["empty"]
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return value
+
+
+def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict, lang: str) -> dict:
+    """The investee's template sheets, values only, problem cells coloured and commented.
+
+    Returns the value of each problem cell as read, {(sheet, cell): value}, `_CLIENT_DATA` for a
+    cell in a client-data column or a client sheet whose columns cannot be located."""
+    read: dict = {}
     spec = load_spec()
     template = {normalise_name(s.name): s for s in spec.sheets}
     by_sheet: dict[str, dict[str, list[Issue]]] = {}
@@ -157,6 +203,7 @@ def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict,
             head = list(islice(rows, _HEADER_SEARCH_ROWS))
             dropped = _pii_positions(sheet, head)
             if dropped is None:
+                read.update(dict.fromkeys(((ws_in.title, cell) for cell in by_sheet.get(ws_in.title, {})), _CLIENT_DATA))
                 continue  # client data whose columns cannot be located: fail closed
             ws = wb.create_sheet(ws_in.title[:31])
             taken.add(normalise_name(ws_in.title))
@@ -165,6 +212,7 @@ def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict,
                     write_row(ws, number, [None if i in dropped else _plain(v) for i, v in enumerate(values)])
             for cell, found in by_sheet.get(ws_in.title, {}).items():
                 target = ws[cell]
+                read[ws_in.title, cell] = _CLIENT_DATA if target.column - 1 in dropped else _or_empty(target)
                 if target.column - 1 in dropped:
                     target.value = None
                 worst = min(found, key=lambda i: _ORDER.get(i.severity, 3))
@@ -173,6 +221,12 @@ def _copy_sheets(wb: Workbook, original: Path, issues: list[Issue], fills: dict,
                 target.comment = Comment(excel_value(said), "smartdd")
     finally:
         source.close()
+    return read
+
+
+def _or_empty(cell):
+    """A copied cell's value; `_EMPTY` when it is empty (and within the rows copied, so read)."""
+    return _EMPTY if cell.value is None and cell.row <= MAX_COPIED_ROWS else cell.value
 
 
 def _chain(head: list, rows):

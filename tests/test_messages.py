@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from smartdd.messages import LANGUAGES, Said, catalogue, field_label, problem, render
+from smartdd.messages import LANGUAGES, Said, catalogue, expectation, field_label, problem, render
 from smartdd.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [p for folder in ("smartdd", "ingest", "expectations", "reports") for p in (ROOT / folder).rglob("*.py")]
-SECTIONS = ("messages", "phrases", "suffixes")
+SECTIONS = ("messages", "phrases", "suffixes", "expected")
 
 
 def _placeholders(template: str) -> set[tuple[str, str | None]]:
@@ -39,6 +39,45 @@ def test_every_spec_field_has_a_label_and_every_patterned_field_its_form(lang):
     if lang != "en":  # English says the form with the spec's description
         assert {f.name for sheet in load_spec().sheets for f in sheet.fields if f.pattern} <= set(catalogue(lang)["descriptions"])
     assert field_label("legal_form", lang).endswith(" [legal_form]")
+
+
+def _names(template: str) -> set[str]:
+    return {name for name, _ in _placeholders(template)}
+
+
+def test_every_expectation_is_of_a_code_and_uses_only_its_parameters():
+    """`expected` (the feedback's "what is expected") is keyed by a message code, or by a reading phrase
+    (`{problem!e}`); it can say only what the code's parameters hold."""
+    words = catalogue("en")
+    for key, template in words["expected"].items():
+        source = words["messages"].get(key, words["phrases"].get(key))
+        assert source is not None, f"expected.{key}: neither a message code nor a phrase"
+        assert _names(template) <= _names(source), f"expected.{key}: a parameter its code does not have"
+    assert _unreadable_phrases() <= set(words["expected"])  # `{problem!e}`: each reason a cell is unreadable has its expectation
+
+
+def _unreadable_phrases() -> set[str]:
+    """The phrases a cell that cannot be read as its type is said with (Unreadable, Implausible)."""
+    found = set()
+    for path in SHIPPED:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("Unreadable", "Implausible") and node.args:
+                if isinstance(node.args[0], ast.Constant):
+                    found.add(node.args[0].value)
+    assert len(found) > 5
+    return found
+
+
+def test_the_expectation_is_said_in_each_language():
+    params = {"field": "response", "values": ["Yes", "Partially", "No"]}
+    assert [expectation("one_of", params, lang) for lang in LANGUAGES] == [
+        "one of: Yes, Partially, No",
+        "l'une de ces valeurs : Oui, Partiellement, Non",
+        "uno de estos valores: Sí, Parcialmente, No",
+    ]
+    assert expectation("at_least", {"field": "par30", "min": 0}, "fr") == "un nombre ≥ 0"
+    assert expectation("unreadable_cell", {"field": "loan_amount", "problem": "not_a_number"}, "es") == "un número"
+    assert expectation("corrupt", {}, "fr") == ""  # a file that cannot be read: nothing to expect of a cell
 
 
 def _literal_codes() -> dict[str, set[str]]:
@@ -72,12 +111,13 @@ def test_every_code_used_in_the_code_is_in_the_catalogue():
 
 def test_every_suite_expectation_names_a_catalogue_code():
     for path in (ROOT / "expectations" / "suites").glob("*.json"):
-        for expectation in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
-            meta = expectation["meta"]
+        for suite_expectation in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            meta = suite_expectation["meta"]
             assert meta["code"] in catalogue("en")["messages"], (path.name, meta)
             for lang in LANGUAGES:
                 bounds = dict.fromkeys(meta.get("bound_params", {}), "2026-09-30")  # taken from the workbook
                 render(meta["code"], {**meta["params"], **bounds, "found": 1}, lang, labels=True)  # every parameter it needs is there
+                assert expectation(meta["code"], {**meta["params"], **bounds}, lang), meta  # and what it expects, said
 
 
 def test_english_is_the_warehouse_wording_and_the_investee_reads_labels():

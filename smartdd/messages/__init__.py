@@ -4,7 +4,9 @@ The catalogues (`en.yaml`, `fr.yaml`, `es.yaml`, side by side) are the one sourc
 - `messages`: one template per code, in `str.format` syntax over the code's parameters;
 - `phrases`: parts of a message chosen by a parameter (`{problem!p}`: the phrase named by `problem`);
 - `suffixes`: added when their parameter is present (`found`: " Found: …");
-- `fields`: each spec field's label, and `descriptions` the form a patterned field takes.
+- `fields`: each spec field's label, and `descriptions` the form a patterned field takes;
+- `expected`: what a code's rule expects, said short (the feedback's "what is expected" column),
+  keyed by message code or by reading phrase (`{x!e}`: the expectation named by `x`).
 
 Conversions and format specs the templates use, beyond Python's own:
 `{x!f}` a field: its code, or for the investee its label with the code in brackets;
@@ -41,7 +43,7 @@ _NARROW_NBSP = "\u202f"
 @cache
 def catalogue(lang: str) -> dict:
     data = yaml.load((CATALOGUE_DIR / f"{lang}.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return {section: data.get(section) or {} for section in ("messages", "phrases", "suffixes", "fields", "descriptions", "words")}
+    return {section: data.get(section) or {} for section in ("messages", "phrases", "suffixes", "fields", "descriptions", "words", "expected")}
 
 
 def language(*candidates: object) -> str:
@@ -76,6 +78,24 @@ def field_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A field's label in `lang`, with its code in brackets: "Legal form [legal_form]"."""
     label = catalogue(language(lang))["fields"].get(name)
     return f"{label} [{name}]" if label else name
+
+
+def expectation(code: str, params: dict | None = None, lang: str = DEFAULT_LANGUAGE, labels: bool = True) -> str:
+    """What the rule of `code` expects, said short in `lang` ("a number ≥ 0"); "" when the code states none."""
+    lang = language(lang)
+    params = dict(params or {})
+    template = catalogue(lang)["expected"].get(code)
+    return _Formatter(lang, labels, params).format(template, **params) if template else ""
+
+
+def expectation_of(issue: Issue, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An issue's expectation for the investee in `lang`; "" for an issue with no code or none to state."""
+    if not issue.code:
+        return ""
+    try:
+        return expectation(issue.code, json.loads(issue.params or "{}"), lang)
+    except (KeyError, IndexError, ValueError, TypeError):  # a parameter it needs is missing: say nothing rather than fail
+        return ""
 
 
 def render_issue(issue: Issue, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -184,6 +204,8 @@ class _Formatter(string.Formatter):
             return field_label(value, self.lang) if self.labels else f"'{value}'"
         if conversion == "p":
             return _Formatter(self.lang, self.labels, self.params).format(self.words["phrases"][value], **self.params)
+        if conversion == "e":
+            return _Formatter(self.lang, self.labels, self.params).format(self.words["expected"].get(value, ""), **self.params)
         if conversion == "d":
             return self.words["descriptions"].get(value) or _spec_description(value)
         if conversion == "a":

@@ -70,10 +70,13 @@ def test_french_and_spanish_feedback_has_no_english_sentence_left(clean, tmp_pat
         record, issues, rows = _feedback(_broken(clean, tmp_path, lang), tmp_path)
         assert record.language == lang and sorted(i.code for i in issues) == codes  # the same rules broken
         assert [i.message for i in issues] == [i.message for i in english_issues]  # the warehouse keeps English
-        messages = [row[3] for row in rows]
+        messages = [row[5] for row in rows]
         assert len(messages) == len(issues)
         for message in messages:
             assert not ENGLISH_WORDS.search(_prose(message)), f"{lang}: English left in {message!r}"
+        for expected in (row[4] for row in rows if row[4]):  # what is expected, in that language too
+            assert not ENGLISH_WORDS.search(_prose(expected)), f"{lang}: English left in {expected!r}"
+        assert sum(bool(row[4]) for row in rows) == len(rows)  # every rule broken here states its expectation
         required = next(m for m in messages if "[legal_form]" in m)
         assert required.startswith(word) and ("Forme juridique [legal_form]" in required or "Forma jurídica [legal_form]" in required)
 
@@ -82,7 +85,7 @@ def test_english_feedback_reads_labels_and_the_warehouse_keeps_code_and_paramete
     _, issues, rows = _feedback(_broken(clean, tmp_path, "en"), tmp_path)
     required = next(i for i in issues if i.code == "required")
     assert required.message == "legal_form is required." and json.loads(required.params) == {"field": "legal_form"}
-    assert "Legal form [legal_form] is required." in [row[3] for row in rows]
+    assert "Legal form [legal_form] is required." in [row[5] for row in rows]
     par90 = next(i for i in issues if i.code == "not_above")
     assert par90.message == render("not_above", json.loads(par90.params))
 
@@ -98,7 +101,7 @@ def test_a_safety_rejection_is_said_in_the_investee_language(tmp_path):
     record = new_record(received)
     record.language = "es"
     written = write_feedback(tmp_path / "fb.xlsx", record, issues)
-    messages = [row[3] for row in load_workbook(written)["Feedback"].iter_rows(min_row=5, values_only=True)]
+    messages = [row[5] for row in load_workbook(written)["Feedback"].iter_rows(min_row=5, values_only=True)]
     assert messages[0].startswith("Este es un archivo de texto/CSV") and "200 MB" in messages[1] and "demasiado grande" in messages[1]
 
 

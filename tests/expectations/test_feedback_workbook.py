@@ -49,7 +49,7 @@ def test_copied_sheets_mark_problems_and_omit_client_data(tmp_path):
         assert pii not in cells
     assert tape["A1"].value == "loan_id" and tape["F2"].value == 100 and tape["F2"].comment is not None
     feedback = wb["Feedback"]
-    messages = [c for c in feedback["D"] if isinstance(c.value, str) and c.value.startswith("=cmd")]
+    messages = [c for c in feedback["F"] if isinstance(c.value, str) and c.value.startswith("=cmd")]
     assert messages and all(c.data_type == "s" for c in messages)
     summary = wb["Summary"]
     assert summary["B3"].value.startswith("Su envío NO") and summary["B4"].value == 2 and summary["B5"].value == 1
