@@ -123,7 +123,14 @@ def test_invalid_and_hostile_workbooks_are_rejected_into_quarantine(pipeline_run
     )
     assert issues and all(message for _, _, message in issues)
     assert any(cell for _, cell, _ in issues), "errors must point to a cell"
-    assert list(settings.feedback.glob(f"{Path(invalid[0]).stem}__*_feedback.xlsx"))
+    (feedback,) = settings.feedback.glob(f"{Path(invalid[0]).stem}__*_feedback.xlsx")
+    # the investee's own sheets come back with each problem cell commented, where it has to fix it
+    wb = openpyxl.load_workbook(feedback)
+    for sheet, cell, _ in issues:
+        if sheet in wb.sheetnames and cell:
+            comment = wb[sheet][cell].comment
+            assert comment is not None and comment.text.strip(), f"{sheet}!{cell} has no comment in the feedback"
+    assert any(sheet in wb.sheetnames for sheet, _, _ in issues), wb.sheetnames
 
 
 def test_rejected_workbooks_never_reach_the_raw_zone(pipeline_run):

@@ -288,3 +288,16 @@ def test_the_valid_workbooks_are_published_and_reported(hostile_run):
     assert (settings.reports / "index.html").exists()
     assert len(by_name) == len(published) + 1, "one current submission of the fifth investee (the latest of its accepted derived workbooks)"
     assert bullet and bullet[0][0], f"the 1-day, 90 % fee bullet is published with a pricing_error, not a crash: {fifth}"
+
+
+def test_everything_the_run_stored_is_readable_by_its_owner_only(hostile_run):
+    settings = hostile_run[0]
+    exposed = []
+    for folder, subfolders, files in os.walk(settings.home):
+        for name in [*subfolders, *files]:
+            path = Path(folder) / name
+            if path.is_symlink() or name == "pipe.xlsx":  # the landed entries the test made itself
+                continue
+            if path.stat().st_mode & 0o077:
+                exposed.append(f"{path.relative_to(settings.home)}: {oct(path.stat().st_mode & 0o777)}")
+    assert not exposed, "readable by other local users:\n" + "\n".join(exposed[:30])

@@ -257,5 +257,6 @@ def test_kill_9_in_any_stage_loses_nothing_and_a_rerun_gives_the_clean_marts(tmp
         assert recorded.get(digest) == "accepted", f"{name}: {recorded.get(digest)}"
     assert (settings.reports / "index.html").exists()
     assert not (settings.work / "dag_run.lock").exists(), "the re-run gave its lock back"
+    assert not list(settings.warehouse_dir.glob(".tmp-*")), "a half-written copy of the warehouse (derived client data) is removed"
     if not at_moment:  # the stage's own moment was missed: the kill still came inside the stage, at its deadline
         print(f"kill in {stage}: killed at the deadline after the stage line\n{log}")

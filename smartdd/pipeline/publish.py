@@ -37,6 +37,9 @@ def publish(build: BuildResult, settings: Settings) -> Path:
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     docs = generate_docs(build, settings)
     stale_wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
+    # a copy a killed run left half-written holds derived client data: the home's lock is ours, so it goes
+    for torn in settings.warehouse_dir.glob(".tmp-*.part*"):
+        torn.unlink(missing_ok=True)
     with atomic_path(settings.warehouse) as portable:
         try:
             copy_database(build.build_file, portable, STORAGE_VERSION)  # closed and checkpointed: no WAL

@@ -135,12 +135,13 @@ def finish(
         _log_crash("storing", record.file_name, crash)
         issues.append(problem("", "", ERROR, "not_stored", error=type(crash).__name__))
         _settle(record, issues)
-    _record(settings, record, issues)
+    # a workbook that was read gets its own sheets back in the feedback (streamed, rows capped)
+    _record(settings, record, issues, original=received.archived_path if sheets else None)
     log.info("%s: %s (%d errors, %d warnings)", record.file_name, record.status, record.errors, record.warnings)
     return record
 
 
-def _record(settings: Settings, record: SubmissionRecord, issues: list[Issue]) -> None:
+def _record(settings: Settings, record: SubmissionRecord, issues: list[Issue], original: Path | None = None) -> None:
     try:
         _write_ledger(settings, record, issues)
     except OSError as crash:
@@ -148,10 +149,16 @@ def _record(settings: Settings, record: SubmissionRecord, issues: list[Issue]) -
             raise infrastructure_fault("Recording the outcome of", record.file_name, crash) from None
         raise
     if issues:
+        target = settings.feedback / f"{_safe_name(record)}_feedback.xlsx"
         try:
-            write_feedback(settings.feedback / f"{_safe_name(record)}_feedback.xlsx", record, issues)
+            write_feedback(target, record, issues, original=original)
         except Exception as crash:
             _log_crash("writing feedback for", record.file_name, crash)
+            if original is not None:  # copying the sheets back failed: the list of problems still goes out
+                try:
+                    write_feedback(target, record, issues)
+                except Exception as again:
+                    _log_crash("writing feedback for", record.file_name, again)
 
 
 def _settle(record: SubmissionRecord, issues: list[Issue]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -362,14 +361,12 @@ def test_an_understated_dimension_drops_no_row(corpus, read, ref):
 def test_an_overstated_dimension_does_not_blow_memory(corpus, read):
     path = corpus(mf.lying_dimension, "A1:XFD1048576")
     tracemalloc.start()
-    started = time.perf_counter()
     frames, issues, _ = read(path)
-    seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert issues == set()
     assert_table(frames["Loan_Tape"], "Loan_Tape", mf.LOAN_TAPE)
-    assert peak < 50 * 2**20 and seconds < 5
+    assert peak < 50 * 2**20  # memory, not seconds: a 16,384 × 1,048,576 grid is never materialised
 
 
 def test_merged_cells_give_their_value_to_the_top_left_cell_only(corpus, read):
