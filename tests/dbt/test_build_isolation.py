@@ -8,6 +8,7 @@ pricing_error and a warning instead of failing the build.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -15,6 +16,7 @@ from dbt_raw_zone import add_submission, empty_home, query
 from test_dbt_scoring import COVER, PORTFOLIO, PRODUCTS
 
 from smartdd.config import DBT_PROJECT_DIR, Settings
+from smartdd.messages import render
 from smartdd.pipeline import warehouse as warehouse_module
 from smartdd.pipeline.warehouse import BuildFailed, build_warehouse
 
@@ -72,6 +74,11 @@ def test_an_unpriceable_product_gets_a_pricing_error_and_a_warning_not_a_crash(b
     assert "too large to compute" in priced["pricing_error"]
     warnings = query(result.build_file, "select * from marts.validation_issues where rule = 'product_code:pricing'").to_dict("records")
     assert [w["submission_id"] for w in warnings] == [GOOD] and "BULLET1D" in warnings[0]["message"]
+    # the warehouse's own warnings carry the catalogue's code and parameters like ingest's do
+    params = json.loads(warnings[0]["params"])
+    assert warnings[0]["code"] == "product_not_priced" and params == {"product_code": "BULLET1D", "error": priced["pricing_error"]}
+    assert render("product_not_priced", params) == warnings[0]["message"]
+    assert "BULLET1D" in render("product_not_priced", params, "fr") != warnings[0]["message"]
     others = query(result.build_file, "select count(*) as n from marts.product_pricing where pricing_error is null")["n"][0]
     assert others == len(PRODUCTS)
 

@@ -28,7 +28,12 @@ cross_quarter as (
         'gross_loan_portfolio_start:previous_quarter' as rule,
         'gross_loan_portfolio_start (' || cast(round(cur.gross_loan_portfolio_start, 0) as varchar)
         || ') differs by more than ' || cast(round(100 * {{ methodology_parameter('cross_quarter_glp_tolerance') }}, 1) as varchar)
-        || ' % from the gross_loan_portfolio of the previous quarter (' || cast(round(prev.gross_loan_portfolio, 0) as varchar) || ').' as message
+        || ' % from the gross_loan_portfolio of the previous quarter (' || cast(round(prev.gross_loan_portfolio, 0) as varchar) || ').' as message,
+        -- the catalogue's code and parameters (smartdd/messages), so the warning can be said in any language
+        'opening_portfolio_differs' as code,
+        '{"previous":' || {{ json_number('round(prev.gross_loan_portfolio, 0)') }}
+        || ',"start":' || {{ json_number('round(cur.gross_loan_portfolio_start, 0)') }}
+        || ',"tolerance_pct":' || {{ json_number("round(100 * " ~ methodology_parameter('cross_quarter_glp_tolerance') ~ ", 1)") }} || '}' as params
     from portfolio as cur
     inner join portfolio as prev
         on cur.investee_id = prev.investee_id
@@ -56,7 +61,12 @@ tape_mismatch as (
         tape_gaps.field || ':loan_tape_reconciliation' as rule,
         'The loan tape gives ' || tape_gaps.tape_value || ' for ' || tape_gaps.field || ', more than '
         || cast(round(100 * tape_rules.threshold, 1) as varchar) || ' % away from the Portfolio sheet (off by '
-        || cast(round(100 * tape_gaps.gap, 1) as varchar) || ' %).' as message
+        || cast(round(100 * tape_gaps.gap, 1) as varchar) || ' %).' as message,
+        'tape_differs_from_portfolio' as code,
+        '{"field":' || {{ json_string('tape_gaps.field') }}
+        || ',"gap_pct":' || {{ json_number('round(100 * tape_gaps.gap, 1)') }}
+        || ',"tape_value":' || {{ json_number('tape_gaps.tape_value') }}
+        || ',"threshold_pct":' || {{ json_number('round(100 * tape_rules.threshold, 1)') }} || '}' as params
     from tape_gaps
     inner join tape_rules on tape_gaps.metric = tape_rules.metric
     where tape_gaps.gap > tape_rules.threshold
@@ -70,7 +80,9 @@ unpriced as (
         'product_code' as field,
         'warning' as severity,
         'product_code:pricing' as rule,
-        'Product ' || product_code || ' could not be priced: ' || pricing_error || ' It is left out of the pricing averages.' as message
+        'Product ' || product_code || ' could not be priced: ' || pricing_error || ' It is left out of the pricing averages.' as message,
+        'product_not_priced' as code,
+        '{"error":' || {{ json_string('pricing_error') }} || ',"product_code":' || {{ json_string('product_code') }} || '}' as params
     from {{ ref('int_products__priced') }}
     where pricing_error is not null
 ),
@@ -89,7 +101,9 @@ select
     coalesce(provenance.column_letter || cast(provenance.row_number as varchar), '') as cell,
     unioned.severity,
     unioned.rule,
-    unioned.message
+    unioned.message,
+    unioned.code,
+    unioned.params
 from unioned
 left join provenance
     on unioned.submission_id = provenance.submission_id

@@ -10,8 +10,8 @@ cross_checks as (
 unioned as (
     select submission_id, sheet, cell, severity, rule, message, code, params from ingest_issues
     union all
-    -- the cross-checks are said in SQL, in English only: no catalogue code
-    select submission_id, sheet, cell, severity, rule, message, cast(null as varchar) as code, cast(null as varchar) as params from cross_checks
+    -- the cross-checks are worded in SQL in English, with the catalogue's code and parameters
+    select submission_id, sheet, cell, severity, rule, message, code, params from cross_checks
 )
 
 select
