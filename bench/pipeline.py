@@ -95,7 +95,7 @@ def _one(investees: int, tape_rows: int, pandas_sample: int) -> dict:
         from smartdd.cli import main as smartdd
         from smartdd.sample import write_samples
 
-        samples = write_samples(work / "samples", investees=investees, quarters=1, loan_tape_rows=tape_rows, seed=7, defects=True)
+        samples = write_samples(work / "samples", investees=investees, quarters=1, loan_tape_rows=tape_rows, seed=7, defects=True, jobs=os.cpu_count() or 1)
         sample = samples[:: max(1, len(samples) // pandas_sample)][:pandas_sample]
         baseline = json.loads(subprocess.run([sys.executable, __file__, "--pandas", *map(str, sample)], capture_output=True, text=True, check=True).stdout)
         pandas_total = baseline["seconds"] / len(sample) * len(samples)

@@ -85,7 +85,8 @@ def _sample(args) -> int:
     from smartdd.sample import write_samples
 
     paths = write_samples(
-        args.output, investees=args.investees, quarters=args.quarters, loan_tape_rows=args.loan_tape_rows, seed=args.seed, defects=not args.no_defects
+        args.output, investees=args.investees, quarters=args.quarters, loan_tape_rows=args.loan_tape_rows, seed=args.seed, defects=not args.no_defects,
+        jobs=os.cpu_count() or 1,
     )
     print(f"{len(paths)} workbook(s) written to {args.output}")
     return 0

@@ -113,6 +113,13 @@ def test_same_seed_same_workbooks(tmp_path):
     assert [read(p) for p in first] != [read(p) for p in other]
 
 
+def test_writing_in_parallel_gives_the_same_bytes(tmp_path):
+    one = write_samples(tmp_path / "one", investees=3, quarters=2, loan_tape_rows=15, seed=5)
+    two = write_samples(tmp_path / "two", investees=3, quarters=2, loan_tape_rows=15, seed=5, jobs=2)
+    assert [p.name for p in one] == [p.name for p in two]
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
 def test_portfolio_is_internally_consistent(valid):
     for book in valid.values():
         p = book["Portfolio"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from copy import copy
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -37,11 +38,14 @@ def write_samples(
     seed: int = 42,
     defects: bool = True,
     last_period_end: date = date(2026, 9, 30),
+    jobs: int = 1,
 ) -> list[Path]:
     """Write `investees` × `quarters` filled workbooks into `out_dir`; return their paths.
 
     With `defects`, the last quarter holds exactly one workbook the pipeline must reject
     (PAR90 above PAR30 and no legal form) and up to two that only carry warnings.
+    With `jobs` > 1 the workbooks are written by that many processes (same bytes: the
+    simulation stays sequential, only the writing is spread).
     """
     if investees < 1 or quarters < 1 or loan_tape_rows < 0:
         raise ValueError("investees and quarters must be at least 1, loan_tape_rows at least 0")
@@ -50,7 +54,7 @@ def write_samples(
     cast = build_cast(investees, seed, loan_tape_rows)
     period_ends = quarter_ends(last_period_end, quarters)
     planted = plan_defects(investees, seed) if defects else {}
-    paths = []
+    submissions = []
     for investee in cast:
         previous = None
         for position, period_end in enumerate(period_ends):
@@ -58,8 +62,12 @@ def write_samples(
             previous = dict(submission.portfolio)
             if period_end == period_ends[-1] and investee.index in planted:
                 planted[investee.index](submission)
-            paths.append(_write_submission(submission, out_dir, with_tape=loan_tape_rows > 0))
-    return paths
+            submissions.append(submission)
+    with_tape = [loan_tape_rows > 0] * len(submissions)
+    if jobs <= 1:
+        return list(map(_write_submission, submissions, [out_dir] * len(submissions), with_tape))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_write_submission, submissions, [out_dir] * len(submissions), with_tape, chunksize=4))
 
 
 def file_name(investee_id: str, period_end: date) -> str:
