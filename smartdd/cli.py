@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from smartdd.config import Settings
-from smartdd.storage import atomic_path
+from smartdd.storage import atomic_path, native, sha256_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +85,12 @@ def _sample(args) -> int:
     from smartdd.sample import write_samples
 
     paths = write_samples(
-        args.output, investees=args.investees, quarters=args.quarters, loan_tape_rows=args.loan_tape_rows, seed=args.seed, defects=not args.no_defects,
+        args.output,
+        investees=args.investees,
+        quarters=args.quarters,
+        loan_tape_rows=args.loan_tape_rows,
+        seed=args.seed,
+        defects=not args.no_defects,
         jobs=os.cpu_count() or 1,
     )
     print(f"{len(paths)} workbook(s) written to {args.output}")
@@ -151,7 +156,7 @@ def _run_pipeline(settings: Settings, landing: Path) -> int:
     from smartdd.airflow_run import run_quarterly_dag
 
     _show_progress()
-    copied = _bring_to_landing(landing.resolve(), settings.landing.resolve())
+    copied = _bring_to_landing(landing.resolve(), native(settings.landing))
     if copied:
         print(f"{copied} new or changed file(s) copied to {settings.landing}")
     with _home_lock(settings):
@@ -197,6 +202,8 @@ def _bring_to_landing(source: Path, landing: Path) -> int:
     (the old one stays in the archive)."""
     if source == landing:
         return 0
+    if not isinstance(landing, Path):
+        return _bring_to_remote_landing(source, landing)
     from smartdd.pipeline import landed_files
 
     copied = 0
@@ -213,6 +220,29 @@ def _bring_to_landing(source: Path, landing: Path) -> int:
             continue  # a pipe or device in the source folder: nothing to copy
         with atomic_path(target) as tmp:  # the temporary name never derives from the (maybe 250-character) name
             shutil.copy2(path, tmp)
+        copied += 1
+    return copied
+
+
+def _bring_to_remote_landing(source: Path, landing) -> int:
+    """`_bring_to_landing` for a landing zone on another filesystem (SMARTDD_LANDING_URL): each file
+    whose bytes differ from the object there is put whole (its arrival is then when it was put: an
+    object keeps no modification time of its own). An object store keeps no links or pipes: those
+    are named on stderr and not copied."""
+    from smartdd.pipeline import landed_files
+    from smartdd.safe_text import display_name
+
+    copied = 0
+    for path in landed_files(source):
+        name = path.relative_to(source).as_posix()
+        if path.is_symlink() or not path.is_file():
+            print(f"smartdd: {display_name(name)} is not a regular file; it is not copied to the landing zone {landing}", file=sys.stderr)
+            continue
+        target = landing / name
+        if target.exists() and target.stat().st_size == path.stat().st_size and sha256_of(target) == sha256_of(path):
+            continue
+        with atomic_path(target) as tmp:  # one put: the object appears whole or not at all
+            shutil.copyfile(path, tmp)
         copied += 1
     return copied
 

@@ -1,10 +1,13 @@
 """Where smartdd keeps things, and the limits it enforces: one place, overridable by environment.
 
 Every zone is a location of `smartdd.storage` (a `UPath`). All live under the home by default,
-on the local disk; `SMARTDD_RAW_ZONE_URL` and `SMARTDD_LEDGER_URL` put the raw zone and the
-ledger on any fsspec filesystem instead (`file:///mnt/other/raw`, `s3://bucket/smartdd/raw` with
-`s3fs` installed; `memory://raw` in the tests), read and written through fsspec. Landing,
-archive, quarantine, feedback, warehouse and reports are local paths today (docs/scaling.md).
+on the local disk; `SMARTDD_LANDING_URL`, `SMARTDD_ARCHIVE_URL`, `SMARTDD_RAW_ZONE_URL` and
+`SMARTDD_LEDGER_URL` put the landing zone, the archive, the raw zone and the ledger on any fsspec
+filesystem instead (`file:///mnt/other/raw`, `s3://bucket/smartdd/raw` with `s3fs` installed;
+`memory://raw` in the tests), read and written through fsspec. A workbook from a remote archive
+is parsed from a private local copy under `.work/`, deleted after its batch. Quarantine,
+feedback, warehouse and reports stay local paths (docs/scaling.md): quarantine and feedback are
+written from that local copy, so they work whatever the archive is on.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ __all__ = ["DAGS_DIR", "DBT_PROJECT_DIR", "REPO_ROOT", "Settings"]
 
 RAW_ZONE_ENV = "SMARTDD_RAW_ZONE_URL"  # the raw zone's fsspec URL or path; empty: <home>/raw
 LEDGER_ENV = "SMARTDD_LEDGER_URL"  # the ledger's; empty: <home>/ledger
+LANDING_ENV = "SMARTDD_LANDING_URL"  # the landing zone's; empty: <home>/landing
+ARCHIVE_ENV = "SMARTDD_ARCHIVE_URL"  # the archive's; empty: <home>/archive
+_ZONE_ENVS = {"raw_url": RAW_ZONE_ENV, "ledger_url": LEDGER_ENV, "landing_url": LANDING_ENV, "archive_url": ARCHIVE_ENV}
 
 
 def _limits_from_env() -> SafetyLimits:
@@ -42,12 +48,14 @@ class Settings:
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     raw_url: str = ""  # SMARTDD_RAW_ZONE_URL; "" is <home>/raw
     ledger_url: str = ""  # SMARTDD_LEDGER_URL; "" is <home>/ledger
+    landing_url: str = ""  # SMARTDD_LANDING_URL; "" is <home>/landing
+    archive_url: str = ""  # SMARTDD_ARCHIVE_URL; "" is <home>/archive
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
         private_by_default()  # every entry point (CLI, DAG task) comes through here before writing anything
         home = Path(home or os.environ.get("SMARTDD_HOME") or "var").expanduser().resolve()
-        env = {"raw_url": os.environ.get(RAW_ZONE_ENV, "").strip(), "ledger_url": os.environ.get(LEDGER_ENV, "").strip()}
+        env = {name: os.environ.get(variable, "").strip() for name, variable in _ZONE_ENVS.items()}
         return cls(home=home, limits=_limits_from_env(), **env)
 
     @property
@@ -61,11 +69,19 @@ class Settings:
         return zone(self.ledger_url or self.home / "ledger")
 
     @property
+    def landing(self) -> UPath:
+        """Where investees' workbooks arrive (never modified or drained by smartdd): local by default."""
+        return zone(self.landing_url or self.home / "landing")
+
+    @property
+    def archive(self) -> UPath:
+        """Every received file once, by content (`<sha256>.xlsx` and its `.json` receipt): local by default."""
+        return zone(self.archive_url or self.home / "archive")
+
+    @property
     def raw_is_local(self) -> bool:
         return is_local(self.raw)
 
-    landing = property(lambda self: self.home / "landing")
-    archive = property(lambda self: self.home / "archive")
     quarantine = property(lambda self: self.home / "quarantine")
     feedback = property(lambda self: self.home / "feedback")
     warehouse_dir = property(lambda self: self.home / "warehouse")

@@ -10,7 +10,8 @@ wait until a task runs.
 XCom values are ids, never paths of the machine that wrote them: receipts name their archived
 file by `archive_key` (resolved by the task that reads it against its own `Settings`), the
 warehouse and reports by their key in the home; every zone's location comes from the worker's
-settings (`SMARTDD_HOME`, `SMARTDD_RAW_ZONE_URL`, `SMARTDD_LEDGER_URL`).
+settings (`SMARTDD_HOME`, `SMARTDD_LANDING_URL`, `SMARTDD_ARCHIVE_URL`, `SMARTDD_RAW_ZONE_URL`,
+`SMARTDD_LEDGER_URL`).
 """
 
 from __future__ import annotations

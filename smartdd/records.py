@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+from upath import UPath
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 ACCEPTED, WITH_WARNINGS, REJECTED = "accepted", "accepted_with_warnings", "rejected"
@@ -61,7 +62,7 @@ class ReceivedFile:
     sha256: str
     size: int
     received_at: dt.datetime  # UTC
-    archived_path: Path
+    archived_path: Path | UPath  # a local path, or an object of a remote archive (SMARTDD_ARCHIVE_URL)
     name: str  # the name it arrived under now (relative to the landing folder)
     first_name: str = ""  # the name this content first arrived under
     refused: str = ""  # why the landed entry was not taken (a symbolic link), else ""
@@ -93,7 +94,7 @@ class ReceivedFile:
             sha256=data["sha256"],
             size=data["size"],
             received_at=dt.datetime.fromisoformat(data["received_at"]),
-            archived_path=Path(data["archived_path"]),
+            archived_path=UPath(data["archived_path"]) if "://" in data["archived_path"] else Path(data["archived_path"]),
             name=data["name"],
             first_name=data.get("first_name", ""),
             refused=data.get("refused", ""),

@@ -13,6 +13,7 @@ object store one `put` (an object appears whole or not at all).
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import os
@@ -21,7 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
@@ -59,6 +60,59 @@ def fs_and_path(location: str | os.PathLike) -> tuple[AbstractFileSystem, str]:
     """The fsspec filesystem of a location and the location's path on it (no protocol)."""
     where = zone(location)
     return where.fs, where.path
+
+
+def native(location: str | os.PathLike) -> Path | UPath:
+    """A local zone as a plain `pathlib.Path` (os functions, modes and symbolic links apply to
+    it), any other as its UPath (read and written through its fsspec filesystem)."""
+    return local_path(location) if is_local(location) else zone(location)
+
+
+def files_under(location: str | os.PathLike) -> list[str]:
+    """The names (relative, POSIX) of every file under a location, through its fsspec filesystem,
+    sorted. For object stores, which hold no links, pipes or devices; local folders are walked by
+    their callers, who must see those."""
+    fs, root = fs_and_path(location)
+    if not fs.exists(root):
+        return []
+    base = PurePosixPath(root.rstrip("/") or "/")
+    return sorted(PurePosixPath(found).relative_to(base).as_posix() for found in fs.find(root, withdirs=False))
+
+
+def size_of(location: str | os.PathLike) -> int:
+    fs, path = fs_and_path(location)
+    return fs.size(path)
+
+
+def modified_at(location: str | os.PathLike) -> dt.datetime:
+    """When a file was last written (UTC), as its filesystem records it (an object's last-modified)."""
+    fs, path = fs_and_path(location)
+    try:
+        when = fs.modified(path)
+    except NotImplementedError:
+        info = fs.info(path)
+        when = next((info[k] for k in ("mtime", "LastModified", "last_modified", "updated", "created") if info.get(k) is not None), None)
+        if when is None:
+            raise ValueError(f"{location}: its filesystem records no modification time") from None
+    if isinstance(when, int | float):
+        when = dt.datetime.fromtimestamp(when, tz=dt.UTC)
+    elif isinstance(when, str):
+        when = dt.datetime.fromisoformat(when)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def fetch_file(source: str | os.PathLike, target: Path, max_bytes: int) -> int:
+    """Copy a file of any filesystem into a new local file `target`, owner-only (0600); never more
+    than `max_bytes` + 1 bytes are read, so a file over the limit is known to be so without being
+    downloaded whole. Returns the bytes written (over `max_bytes`: the copy is cut short)."""
+    fs, path = fs_and_path(source)
+    written = 0
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as dst, fs.open(path, "rb") as src:
+        while written <= max_bytes and (chunk := src.read(min(2**20, max_bytes + 1 - written))):
+            dst.write(chunk)
+            written += len(chunk)
+    return written
 
 
 def make_private_dir(location: str | os.PathLike, mode: int = 0o700) -> None:
@@ -100,12 +154,17 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         finally:
             _remove(tmp)
         return
-    fs, path = fs_and_path(target)
     with tempfile.TemporaryDirectory(prefix="smartdd-put-") as scratch:
         tmp = Path(scratch) / f"part{zone(target).suffix}"
         yield tmp
-        fs.makedirs(zone(target).parent.path, exist_ok=True)
-        fs.put_file(str(tmp), path)
+        put_file(tmp, target)
+
+
+def put_file(local: Path, target: str | os.PathLike) -> None:
+    """A finished local file uploaded to `target` with one `put` (an object appears whole or not at all)."""
+    fs, path = fs_and_path(target)
+    fs.makedirs(zone(target).parent.path, exist_ok=True)
+    fs.put_file(str(local), path)
 
 
 def _remove(tmp: Path) -> None:

@@ -7,14 +7,25 @@ worker replaced and its file rejected with the reason); then the batch is valida
 (`expectations.batch`: one GX run per sheet type), and each file is stored and recorded
 (`workbook.finish`). One file's fault never stops the others: a fault of
 the machine is raised after the rest of the batch is done.
+
+Parsers open local files: a file of a remote archive (SMARTDD_ARCHIVE_URL) is first fetched into
+a private folder under the home's `.work/` (0700, files 0600; never more than the size limit
+plus one byte), and everything after (safety gate, parse, quarantine, feedback) reads that copy;
+the folder is removed when the batch ends, also when it fails.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from smartdd.config import Settings
+from smartdd.ingest.archive import parsable_copy
 from smartdd.ingest.safety import RejectedFile, check_workbook_file
 from smartdd.ingest.worker_pool import WorkerPool
 from smartdd.messages import reason_issue
@@ -22,7 +33,7 @@ from smartdd.pipeline.incremental import previous_outcome, was_processed_before
 from smartdd.pipeline.workbook import finish, needs_validation, not_processed, read_typed_or_reason, read_typed_workbook
 from smartdd.progress import elapsed, progress
 from smartdd.records import REJECTED, Issue, ReceivedFile, SubmissionRecord, has_errors
-from smartdd.storage import InfrastructureFault, infrastructure_fault, is_infrastructure_error
+from smartdd.storage import InfrastructureFault, infrastructure_fault, is_infrastructure_error, is_local
 from smartdd.timing import timed
 
 log = logging.getLogger(__name__)
@@ -40,6 +51,11 @@ def parse_workers() -> int:
 def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int | None = None, reuse: bool = True) -> list[SubmissionRecord]:
     """Every receipt gets its record (ledger row): reused, refused, rejected or accepted.
     `reuse=False` processes every file again (the raw-zone repair does)."""
+    with _local_copies(settings, receipts) as folder:
+        return _process(receipts, settings, workers, reuse, folder)
+
+
+def _process(receipts: list[ReceivedFile], settings: Settings, workers: int | None, reuse: bool, folder: Path | None) -> list[SubmissionRecord]:
     records: dict[str, SubmissionRecord] = {}
     faults: list[InfrastructureFault] = []
     to_parse: dict[str, ReceivedFile] = {}
@@ -49,6 +65,7 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
             records[received.submission_id] = done
             continue
         try:
+            received = parsable_copy(received, folder, settings.limits.max_file_bytes)  # from here on, a local file
             check_workbook_file(received.archived_path, settings.limits)
             to_parse[received.submission_id] = received
         except RejectedFile as rejected:
@@ -69,6 +86,20 @@ def process_batch(receipts: list[ReceivedFile], settings: Settings, workers: int
     if faults:  # the operator's problem: the run fails with it, the files wait for the next run
         raise InfrastructureFault(" ".join(dict.fromkeys(str(f) for f in faults)))
     return [records[r.submission_id] for r in receipts if r.submission_id in records]
+
+
+@contextmanager
+def _local_copies(settings: Settings, receipts: list[ReceivedFile]) -> Iterator[Path | None]:
+    """The batch's private folder for local copies of remote archived files (None when all are local)."""
+    if all(is_local(r.archived_path) for r in receipts):
+        yield None
+        return
+    settings.work.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="archived-copies-", dir=settings.work))  # mkdtemp: 0700
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _parse(to_parse: dict[str, ReceivedFile], settings: Settings, workers: int | None, faults: list, bar) -> dict[str, tuple]:

@@ -14,6 +14,7 @@ from smartdd.ingest.rawzone import is_intact, set_aside, submission_folders
 from smartdd.pipeline.batch import process_batch
 from smartdd.pipeline.incremental import ledger_row
 from smartdd.records import ReceivedFile
+from smartdd.storage import native
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def _received_from_ledger(settings: Settings, submission_id: str) -> ReceivedFil
     row = ledger_row(settings, submission_id)
     if row is None:
         return None
-    archived = [p for p in settings.archive.glob(f"{row['file_sha256']}.*") if p.suffix != ".json"]
+    archived = [p for p in native(settings.archive).glob(f"{row['file_sha256']}.*") if p.suffix != ".json"]
     if not archived:
         return None
     return ReceivedFile(

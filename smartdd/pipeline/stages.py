@@ -16,6 +16,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 import duckdb
+from upath import UPath
 
 from smartdd.config import Settings, reports_group_readable
 from smartdd.ingest.archive import archive_file, known_receipt, landed_at, refused_entry
@@ -29,7 +30,7 @@ from smartdd.pipeline.warehouse import build_warehouse
 from smartdd.progress import stage as progress_stage
 from smartdd.records import ReceivedFile
 from smartdd.safe_text import display_name
-from smartdd.storage import write_text_atomic
+from smartdd.storage import files_under, is_local, local_path, modified_at, native, write_text_atomic
 from smartdd.timing import timed
 
 log = logging.getLogger(__name__)
@@ -52,38 +53,53 @@ def receive_files(settings: Settings) -> list[ReceivedFile]:
     Every entry counts, in subfolders too, hidden or not: a file that is not a workbook is
     rejected with a reason, a symbolic link is recorded as refused (never followed), nothing is
     silently skipped. Files are taken in order of arrival, so when the same bytes landed under
-    several names the earliest arrival is the one processed.
+    several names the earliest arrival is the one processed. A landing zone or an archive on
+    another filesystem (SMARTDD_LANDING_URL, SMARTDD_ARCHIVE_URL) is listed, read and written
+    through fsspec; a local one is walked as a folder, as ever.
     """
     settings.ensure()
     load_key(settings.home)  # fail the run at once, before any work, when no key is configured
     now = dt.datetime.now(dt.UTC)
-    index_file = settings.archive / LANDED_INDEX
+    landing, archive = native(settings.landing), native(settings.archive)
+    index_file = archive / LANDED_INDEX
     index = {} if revalidate_everything() or not index_file.exists() else json.loads(index_file.read_text())
     received = []
-    for path in sorted(landed_files(settings.landing), key=lambda p: (landed_at(p, now), p)):
-        name = display_name(path.relative_to(settings.landing).as_posix())
+    for path in sorted(landed_files(landing), key=lambda p: (landed_at(p, now), p)):
+        name = display_name(path.relative_to(landing).as_posix())
         if path.is_symlink():
             receipt = refused_entry(path, name, R_SYMLINK, now)
         elif not path.is_file():  # a FIFO or a device would block or never end
             receipt = refused_entry(path, name, R_NOT_REGULAR, now)
         else:
-            receipt = _unchanged(index, path, name, settings) or archive_file(path, settings.archive, name=name, now=now)
-            stat = path.stat()
-            index[name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": receipt.sha256}
+            receipt = _unchanged(index, path, name, archive) or archive_file(path, archive, name=name, now=now, scratch=settings.work)
+            index[name] = {**_fingerprint(path), "sha256": receipt.sha256}
         received.append(receipt)
     write_text_atomic(index_file, json.dumps(index, sort_keys=True))
     log.info("received %d file(s) in %s", len(received), settings.landing)
     return received
 
 
-def _unchanged(index: dict, path: Path, name: str, settings: Settings) -> ReceivedFile | None:
-    """A landed file seen before with the same size and modification time: not copied or hashed
-    again (the landing folder is never drained, so this is most files of a later quarter)."""
+def _unchanged(index: dict, path: Path | UPath, name: str, archive: Path | UPath) -> ReceivedFile | None:
+    """A landed file seen before with the same size and modification time (and etag, on an
+    object store that gives one): not copied or hashed again (the landing folder is never
+    drained, so this is most files of a later quarter)."""
     seen = index.get(name)
-    stat = path.stat()
-    if not seen or seen["size"] != stat.st_size or seen["mtime_ns"] != stat.st_mtime_ns:
+    if not seen or any(seen.get(key) != value for key, value in _fingerprint(path).items()):
         return None
-    return known_receipt(settings.archive, seen["sha256"], name)
+    return known_receipt(archive, seen["sha256"], name)
+
+
+def _fingerprint(path: Path | UPath) -> dict:
+    """What tells a landed file changed without reading it: its size and modification time; for an
+    object, its filesystem's size and last-modified, and its etag when it has one."""
+    if isinstance(path, Path):
+        stat = path.stat()
+        return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    info = path.fs.info(path.path)
+    since_epoch = modified_at(path) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    found = {"size": info["size"], "mtime_ns": since_epoch // dt.timedelta(microseconds=1) * 1000}
+    etag = next((value for key, value in info.items() if key.lower() == "etag"), None)
+    return found | ({"etag": str(etag)} if etag else {})
 
 
 def as_xcom(received: ReceivedFile) -> dict:
@@ -103,7 +119,7 @@ def received_file(data: dict, settings: Settings) -> ReceivedFile:
     key = data["archive_key"]
     if key and (PurePosixPath(key).name != key or key.startswith(".")):
         raise ValueError(f"not an archive key: {key!r}")
-    return ReceivedFile.from_dict({**data, "archived_path": str(settings.archive / key) if key else ""})
+    return ReceivedFile.from_dict({**data, "archived_path": str(native(settings.archive) / key) if key else ""})
 
 
 def receive_in_batches(settings: Settings, batch_size: int | None = None) -> list[list[dict]]:
@@ -130,8 +146,12 @@ def received_this_run(settings: Settings) -> list[dict] | None:
     return json.loads(manifest.read_text()) if manifest.exists() else None
 
 
-def landed_files(landing: Path) -> list[Path]:
-    """Every regular file and every symbolic link under `landing`; links are listed, never followed."""
+def landed_files(landing: Path | UPath) -> list[Path | UPath]:
+    """Every regular file and every symbolic link under `landing`; links are listed, never followed.
+    A landing zone on another filesystem (an object store: no links, no pipes) is listed through fsspec."""
+    if not is_local(landing):
+        return [landing / name for name in files_under(landing)]
+    landing = local_path(landing)
     found = []
     for folder, subfolders, files in os.walk(landing, followlinks=False):
         base = Path(folder)

@@ -27,7 +27,7 @@ from smartdd.ingest.safety import RejectedFile
 from smartdd.messages import problem, reason_issue
 from smartdd.pipeline.incremental import processing_version
 from smartdd.records import ACCEPTED, ERROR, ISSUES_SCHEMA, LEDGER_SCHEMA, REJECTED, WARNING, WITH_WARNINGS, Issue, ReceivedFile, SubmissionRecord, has_errors
-from smartdd.storage import atomic_path, infrastructure_fault, is_infrastructure_error
+from smartdd.storage import atomic_path, infrastructure_fault, is_infrastructure_error, is_local
 from smartdd.timing import timed
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,11 @@ def _safe_name(record: SubmissionRecord) -> str:
 
 
 def _quarantine(received: ReceivedFile, settings: Settings, record: SubmissionRecord) -> None:
+    """A copy of the rejected file, local, for the operator. Files of a remote archive arrive here
+    as their local copy (`batch`); one still remote was too large to fetch, and stays in the archive only."""
+    if not is_local(received.archived_path):
+        log.info("%s: not copied to the quarantine (over the size limit); it stays in the archive", record.file_name)
+        return
     target = settings.quarantine / f"{_safe_name(record)}{received.archived_path.suffix}"
     if not target.exists():
         with atomic_path(target) as tmp:  # a full disk never leaves half a copy that a re-run would keep
