@@ -1,11 +1,13 @@
-"""The small parts of the reports, without a warehouse: cell ranges, evidence in words, charts, exposures."""
+"""The small parts of the reports, without a warehouse: cell ranges, evidence in words, charts, exposures, printing."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
 import pytest
-from smartdd.reports import charts
+import weasyprint
+from pypdf import PdfReader
+from smartdd.reports import charts, render
 from smartdd.reports.evidence import cell_ranges, condition_words
 from smartdd.reports.exposures import BadExposures, parse_exposures
 from smartdd.reports.peers import period_stats, quartiles_shown
@@ -75,3 +77,11 @@ def test_templates_print_investee_text_without_control_characters():
         },
     )
     assert "\x1b" not in page
+
+
+def test_the_pdf_leaves_out_screen_only_markup_and_keeps_list_markers(tmp_path):
+    assert render._printed_html() is not weasyprint.HTML  # the pinned WeasyPrint's stylesheet was trimmed, not kept whole
+    html = "<!doctype html><html><body><p>kept</p><!--screen--><p>screen only</p><!--/screen--><ul><li>item</li></ul></body></html>"
+    text = PdfReader(render.write_pdf(tmp_path / "page.pdf", html)).pages[0].extract_text()
+    assert "kept" in text and "screen only" not in text
+    assert "•" in text and "item" in text  # list items still have their markers
