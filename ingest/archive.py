@@ -18,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from smartdd.ingest.rejections import RejectedFile, _too_large
 from upath import UPath
 
 from smartdd.records import ReceivedFile
-from smartdd.storage import fetch_file, is_local, local_path, modified_at, native, put_file, size_of, write_text_atomic
+from smartdd.storage import fetch_file, is_local, local_path, modified_at, native, size_of, write_text_atomic
 
 # Archive names never derive from the landed name beyond a short known suffix: any name the
 # filesystem allows (250 characters, control characters, bytes that are not UTF-8) archives.
@@ -42,7 +41,7 @@ def landed_at(path: Path | UPath, now: dt.datetime) -> dt.datetime:
     return min(modified_at(path), now)
 
 
-def archive_file(path: Path | UPath, archive_dir: Path | UPath, name: str, now: dt.datetime | None = None, scratch: Path | None = None) -> ReceivedFile:
+def archive_file(path: Path | UPath, archive_dir: Path | UPath, name: str, now: dt.datetime | None = None) -> ReceivedFile:
     """Copy `path` into the archive (once per content) and return its receipt.
 
     The hash is computed on the bytes as copied, so a file still being written can never be
@@ -55,7 +54,7 @@ def archive_file(path: Path | UPath, archive_dir: Path | UPath, name: str, now: 
     if isinstance(archive_dir, Path):
         sha, stored = _store_locally(path, archive_dir)
     else:
-        sha, stored = _upload(path, archive_dir, scratch)
+        sha, stored = _upload(path, archive_dir)
     receipt = archive_dir / f"{sha}.json"
     meta = json.loads(receipt.read_text()) if receipt.exists() else {}
     first_seen = dt.datetime.fromisoformat(meta["received_at"]) if "received_at" in meta else arrived
@@ -89,14 +88,19 @@ def _store_locally(path: Path | UPath, archive_dir: Path) -> tuple[str, Path]:
     return sha, stored
 
 
-def _upload(path: Path | UPath, archive_dir: UPath, scratch: Path | None) -> tuple[str, UPath]:
-    """Copied into a private local file (hashed on the way), then put whole under its content's name."""
-    with tempfile.TemporaryDirectory(prefix="archive-", dir=scratch) as folder:
-        tmp = Path(folder) / "incoming.part"
+def _upload(path: Path | UPath, archive_dir: UPath) -> tuple[str, UPath]:
+    """Streamed into a temporary object beside its final name (hashed on the way), then moved under
+    its content's name: an object appears whole or not at all, and a 50 GB upload never fills the
+    local disk (the size limit applies when it is parsed, as for a local archive)."""
+    tmp = archive_dir / f".incoming-{os.getpid()}-{secrets.token_hex(8)}.part"
+    try:
         sha = _copy_and_hash(path, tmp)
         stored = archive_dir / _stored_name(sha, path)
         if not stored.exists():
-            put_file(tmp, stored)
+            tmp.fs.mv(tmp.path, stored.path)
+    finally:
+        if tmp.exists():
+            tmp.fs.rm(tmp.path)
     return sha, stored
 
 

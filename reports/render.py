@@ -92,10 +92,15 @@ _ANY_MARKER = "\n::marker {"
 def _printed_html():
     """weasyprint.HTML with the default stylesheet less the rules no report uses (the same pages)."""
     from weasyprint import CSS, HTML
-    from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
 
-    text, dropped = _UNUSED_UA_RULES.subn("", UA)
-    if dropped != 5 or UA.count(_ANY_MARKER) != 1 or HTML._ua_stylesheets(None) != [UA_STYLESHEET]:
+    try:
+        from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
+
+        text, dropped = _UNUSED_UA_RULES.subn("", UA)
+        same_weasyprint = dropped == 5 and UA.count(_ANY_MARKER) == 1 and HTML._ua_stylesheets(None) == [UA_STYLESHEET]
+    except (ImportError, AttributeError, TypeError):
+        same_weasyprint = False
+    if not same_weasyprint:
         return HTML  # another WeasyPrint: keep its stylesheet as it is
     sheet = CSS(string=text.replace(_ANY_MARKER, "\nli::marker {"), counter_style=UA_COUNTER_STYLE)
 

@@ -219,7 +219,9 @@ def _bring_to_landing(source: Path, landing: Path) -> int:
         if not path.is_file():
             continue  # a pipe or device in the source folder: nothing to copy
         with atomic_path(target) as tmp:  # the temporary name never derives from the (maybe 250-character) name
-            shutil.copy2(path, tmp)
+            shutil.copyfile(path, tmp)  # created owner-only (umask 077); copy2 would carry the source's 0644 over
+            landed = path.stat()
+            os.utime(tmp, ns=(landed.st_atime_ns, landed.st_mtime_ns))  # its arrival time is the source file's
         copied += 1
     return copied
 

@@ -27,7 +27,7 @@ from airflow.sdk.definitions.retry_policy import RetryDecision, RetryPolicy
 
 from smartdd import runlock
 from smartdd.config import Settings
-from smartdd.storage import is_infrastructure_error
+from smartdd.storage import is_infrastructure_error, is_local
 
 # Assets stand for the home's zones; the event's `extra` names the home (a param, not known at parse time).
 RAW_ZONE = Asset(name="smartdd_raw_zone", uri="x-smartdd://home/raw", group="smartdd")
@@ -106,7 +106,7 @@ class StoppedInPrepare(RuntimeError):
 
 
 def validated_settings(home: str | None) -> Settings:
-    """The settings for a home that exists and holds `landing/`; InvalidHome otherwise. Creates nothing."""
+    """The settings for a home that exists and holds `landing/` (with a remote landing zone: that `smartdd` set up); InvalidHome otherwise. Creates nothing."""
     raw = (home or "").strip()
     if raw and not Path(raw).expanduser().is_absolute():
         raise InvalidHome(f"The home {raw!r} is not an absolute path; tasks run in other folders, so give it in full. Nothing was done.")
@@ -116,9 +116,13 @@ def validated_settings(home: str | None) -> Settings:
     path = Path(raw).expanduser().resolve()
     if not path.is_dir():
         raise InvalidHome(f"The home {path} does not exist (mistyped?). Nothing was done and nothing was published.")
-    if not (path / "landing").is_dir():
-        raise InvalidHome(f"{path} has no landing/ folder, so it is not a smartdd home (mistyped?). Nothing was done and nothing was published.")
-    return Settings.from_env(path)
+    settings = Settings.from_env(path)
+    if is_local(settings.landing):
+        if not Path(settings.landing).is_dir():
+            raise InvalidHome(f"{path} has no landing/ folder, so it is not a smartdd home (mistyped?). Nothing was done and nothing was published.")
+    elif not (path / ".work").is_dir():  # the landing zone is elsewhere (SMARTDD_LANDING_URL): a home is one `smartdd` has set up
+        raise InvalidHome(f"{path} was never set up as a smartdd home (no .work/ folder; mistyped?). Nothing was done and nothing was published.")
+    return settings
 
 
 def _context():

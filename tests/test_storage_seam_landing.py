@@ -24,6 +24,7 @@ import duckdb
 import fsspec
 import openpyxl
 import pytest
+from smartdd.ingest import archive as archive_module
 from smartdd.ingest.safety import SafetyLimits
 
 from smartdd import pipeline
@@ -228,3 +229,64 @@ def test_smartdd_run_copies_new_files_to_a_remote_landing(tmp_path, samples, cap
         assert memory.cat_file(f"{root}/landing/{samples[0].name}") == b"corrected"
     finally:
         memory.rm(root, recursive=True)
+
+
+def test_a_home_with_its_landing_zone_elsewhere_is_a_valid_home(tmp_path, monkeypatch):
+    """The DAG's first check: a home set up with a remote landing zone has no landing/ folder, and is still a home; a mistyped one is not."""
+    from smartdd.dag_tasks import InvalidHome, validated_settings
+
+    _zones(monkeypatch, **{LANDING_ENV: f"memory:///smartdd-{uuid.uuid4().hex[:8]}/landing"})
+    home = Settings.from_env(tmp_path / "home").ensure().home
+    assert not (home / "landing").exists()
+    assert validated_settings(str(home)).home == home
+    (tmp_path / "typo").mkdir()
+    with pytest.raises(InvalidHome, match="never set up"):
+        validated_settings(str(tmp_path / "typo"))
+
+
+def test_receiving_into_a_remote_archive_stages_nothing_on_the_local_disk(tmp_path, samples, monkeypatch):
+    """A landed file is streamed into the archive: a 50 GB upload cannot fill the home's disk before the size limit is checked."""
+    root = f"/smartdd-{uuid.uuid4().hex[:8]}"
+    _zones(monkeypatch, **{LANDING_ENV: f"memory://{root}/landing", ARCHIVE_ENV: f"memory://{root}/archive"})
+    memory = fsspec.filesystem("memory")
+    try:
+        settings = Settings.from_env(tmp_path / "home").ensure()
+        memory.pipe_file(f"{root}/landing/{samples[0].name}", samples[0].read_bytes())
+        copy, targets = archive_module._copy_and_hash, []
+        monkeypatch.setattr(archive_module, "_copy_and_hash", lambda source, target: targets.append(target) or copy(source, target))
+        (batch,) = pipeline.receive_in_batches(settings)
+        assert len(batch) == 1
+        assert targets and not [t for t in targets if isinstance(t, Path)], "the copy goes straight to the store, not through a local file"
+        written = [p.relative_to(settings.home).as_posix() for p in settings.home.rglob("*") if p.is_file()]
+        assert written == [f".work/{stages.RUN_MANIFEST}"], "nothing of the file was written on this machine, only the run's list of receipts"
+        archived = [p for p in memory.find(f"{root}/archive") if p.endswith(".xlsx")]
+        assert [memory.cat_file(p) for p in archived] == [samples[0].read_bytes()]
+        assert not [p for p in memory.find(f"{root}/archive") if ".incoming-" in p]
+    finally:
+        memory.rm(root, recursive=True)
+
+
+def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path, samples, monkeypatch):
+    """A kill -9 during a batch leaves the parsers' local copies (client data in clear) and, on a local archive, a half-copied file."""
+    _zones(monkeypatch)
+    settings = Settings.from_env(tmp_path / "home").ensure()
+    left = settings.work / "archived-copies-killed"
+    left.mkdir()
+    (left / "workbook.xlsx").write_bytes(samples[0].read_bytes())
+    half = settings.archive / ".incoming-123-abcdef.part"
+    half.write_bytes(samples[0].read_bytes()[:100])
+    pipeline.receive_in_batches(settings)
+    assert not left.exists() and not half.exists()
+
+
+def test_files_brought_to_the_landing_folder_are_owner_only(tmp_path, samples, monkeypatch):
+    _zones(monkeypatch)
+    source = tmp_path / "uploads"
+    source.mkdir()
+    (source / samples[0].name).write_bytes(samples[0].read_bytes())
+    (source / samples[0].name).chmod(0o644)
+    settings = Settings.from_env(tmp_path / "home").ensure()
+    assert _bring_to_landing(source, native(settings.landing)) == 1
+    landed = settings.landing / samples[0].name
+    assert stat.S_IMODE(landed.stat().st_mode) == 0o600
+    assert landed.stat().st_mtime == (source / samples[0].name).stat().st_mtime, "its arrival is the source file's"

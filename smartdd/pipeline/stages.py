@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -61,6 +62,7 @@ def receive_files(settings: Settings) -> list[ReceivedFile]:
     load_key(settings.home)  # fail the run at once, before any work, when no key is configured
     now = dt.datetime.now(dt.UTC)
     landing, archive = native(settings.landing), native(settings.archive)
+    remove_leftovers(settings.work, archive)
     index_file = archive / LANDED_INDEX
     index = {} if revalidate_everything() or not index_file.exists() else json.loads(index_file.read_text())
     received = []
@@ -71,12 +73,26 @@ def receive_files(settings: Settings) -> list[ReceivedFile]:
         elif not path.is_file():  # a FIFO or a device would block or never end
             receipt = refused_entry(path, name, R_NOT_REGULAR, now)
         else:
-            receipt = _unchanged(index, path, name, archive) or archive_file(path, archive, name=name, now=now, scratch=settings.work)
-            index[name] = {**_fingerprint(path), "sha256": receipt.sha256}
+            before = _fingerprint(path)  # taken before the copy: a file replaced while it is copied is read again next run
+            receipt = _unchanged(index, path, name, archive) or archive_file(path, archive, name=name, now=now)
+            if _fingerprint(path) == before:
+                index[name] = {**before, "sha256": receipt.sha256}
+            else:
+                index.pop(name, None)
         received.append(receipt)
     write_text_atomic(index_file, json.dumps(index, sort_keys=True))
     log.info("received %d file(s) in %s", len(received), settings.landing)
     return received
+
+
+def remove_leftovers(work: Path, archive: Path | UPath) -> None:
+    """What a killed run left behind: the parsers' local copies of remote workbooks (client data in
+    clear, under `.work/`) and half-archived files. A run receives under the home's lock, so no
+    other run is using them."""
+    for folder in Path(work).glob("archived-copies-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    for part in archive.glob(".incoming-*.part"):
+        part.unlink(missing_ok=True)
 
 
 def _unchanged(index: dict, path: Path | UPath, name: str, archive: Path | UPath) -> ReceivedFile | None:
