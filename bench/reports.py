@@ -6,7 +6,8 @@ A home with sample submissions for N investees (one institution named in Khmer, 
 whose template is in French, like tests/reports) is built once through the pipeline without
 Airflow (not timed; kept in --home to reuse). Then, for the baseline (`git archive` of
 --baseline's reports/ into a temporary folder) and for the working tree's reports/, each
-repetition runs in a fresh subprocess that imports that copy of `smartdd.reports`, renders one
+repetition runs in a fresh subprocess that imports that copy of `smartdd.reports` (its `preload`
+first, as the stage's worker processes do), renders one
 investee's documents to warm the process (fonts, the cached appendix; not counted) and then
 every investee-quarter's documents one after the other, through `build.render_job` (what the
 stage's workers run), timing the CPU of each part:
@@ -152,6 +153,7 @@ def _build_home(home: Path, samples: Path, investees: int, quarters: int, tape_r
 
 def _cpu(home: Path) -> dict:
     """CPU seconds of each investee-quarter's `render_job`, split by the PDFs WeasyPrint prints."""
+    import smartdd.reports.preload  # noqa: F401  (first, as in the stage's workers: what it does to the process counts)
     from smartdd.reports import build, render
     from smartdd.reports.data import load_report_data
     from smartdd.reports.manifest import Manifest
