@@ -163,7 +163,7 @@ MUTATIONS = [
     m("all_answered_dropped", "business_rules", RULES, "missing = [code for code in catalogue if code not in answered]", "missing = []"),
     m("min_rows_off_by_one", "business_rules", RULES, "len(typed.frame) < sheet.min_rows", "len(typed.frame) < sheet.min_rows - 1"),
     m("resolved_over_received_by_two", "business_rules", RULES, 'frame["resolved"] > frame["received"]', 'frame["resolved"] > frame["received"] + 1'),
-    m("bullet_is_a_warning", "business_rules", RULES, 'ERROR,\n            "installments:bullet"', 'WARNING,\n            "installments:bullet"'),
+    m("bullet_is_a_warning", "business_rules", RULES, 'ERROR,\n            "bullet_installments",', 'WARNING,\n            "bullet_installments",'),
     # ---- supersession (dbt)
     m("supersede_by_hash_first", "supersession", SUPERSEDED, "order by received_at, file_sha256", "order by file_sha256, received_at"),
     m("supersede_by_submission_id", "supersession", SUPERSEDED, "order by received_at, file_sha256", "order by submission_id"),
