@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-long lint bench clean
 
 $(BIN)/smartdd: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -18,7 +18,12 @@ demo: $(BIN)/smartdd
 test: $(BIN)/smartdd
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one module per worker: its fixtures are built once
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not long"  # one module per worker: its fixtures are built once
+
+# The long tier (CI runs it after `make test`): kill -9 in every stage, the real scheduler,
+# hostile and corrupted batches through the DAG, past Airflow's map limit, other storage back-ends.
+test-long: $(BIN)/smartdd
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m long
 
 lint: $(BIN)/smartdd
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"loan tapes of {args.loan_tape_rows:,} rows; machine: {os.cpu_count()} cores; times in seconds")
     print(" | ".join(header))
     print(" | ".join("---" for _ in header), flush=True)
-    failed = []
+    failed, reruns = [], []
     for size in sizes:  # each row is printed as soon as it is measured: a later size's failure keeps it
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--loan-tape-rows", str(args.loan_tape_rows), "--pandas-sample", str(args.pandas_sample)],
@@ -71,7 +71,15 @@ def main(argv: list[str] | None = None) -> None:
             print(out.stdout[-2000:], out.stderr[-4000:], file=sys.stderr)
             failed.append(size)
             continue
-        print(_row(json.loads(out.stdout.strip().splitlines()[-1])), flush=True)
+        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        print(_row(measured), flush=True)
+        reruns.append(measured)
+    if reruns:  # where the re-run's time goes: mostly the fixed work every run does
+        print("\nre-run after one resubmission, by stage (s)")
+        print(" | ".join(["investees", "re-run s", *STAGES, "airflow"]))
+        for r in reruns:
+            cells = [r["rerun"], *(r["rerun_stages"].get(s, 0.0) for s in STAGES), r["rerun_airflow"]]
+            print(" | ".join([f"{r['investees']:,}", *(f"{c:,.1f}" for c in cells)]), flush=True)
     if failed:
         raise SystemExit(f"the run for {', '.join(map(str, failed))} investees failed")
 
@@ -108,6 +116,7 @@ def _one(investees: int, tape_rows: int, pandas_sample: int) -> dict:
         start = time.perf_counter()
         assert smartdd(["run", "--landing", str(work / "samples"), "--home", str(home)]) == 0
         rerun = time.perf_counter() - start
+        rerun_stages = dict(timing.SECONDS)
         peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
         return {
             "investees": investees,
@@ -119,6 +128,8 @@ def _one(investees: int, tape_rows: int, pandas_sample: int) -> dict:
             "ratio": to_publish / pandas_total,
             "rerun": rerun,
             "rerun_ratio": rerun / total,
+            "rerun_stages": rerun_stages,
+            "rerun_airflow": rerun - sum(rerun_stages.get(s, 0.0) for s in STAGES),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)

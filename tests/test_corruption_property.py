@@ -32,7 +32,7 @@ from smartdd.pipeline import batch, publish, warehouse
 from smartdd.records import ReceivedFile
 from smartdd.sample import write_samples
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # the long tier: `make test-long`
 
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>.*?</c>)', re.S)
 ODD_TEXT = st.one_of(

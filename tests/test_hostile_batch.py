@@ -34,7 +34,7 @@ from smartdd.config import Settings
 from smartdd.safe_text import display_name
 from smartdd.sample import write_samples
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # the long tier: `make test-long`
 
 MEMORY_BOUND = int(1.5 * 2**30)  # the whole process tree's resident memory, summed
 SMARTDD = Path(sys.executable).with_name("smartdd")

@@ -35,7 +35,7 @@ import pytest
 from smartdd.config import Settings
 from smartdd.sample import write_samples
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # the long tier: `make test-long`
 
 SMARTDD = Path(sys.executable).with_name("smartdd")
 RUN_TIMEOUT_S = 900  # a loaded CI machine: a run takes a minute alone, several when shared

@@ -15,7 +15,7 @@ from smartdd.airflow_run import run_quarterly_dag
 from smartdd.config import Settings
 from smartdd.sample import write_samples
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # the long tier: `make test-long`
 
 NOT_WORKBOOKS = 1_029
 

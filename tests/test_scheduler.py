@@ -22,7 +22,7 @@ from smartdd.config import Settings
 from smartdd.pipeline.publish import storage_version_of
 from smartdd.scheduler import Api, _port_free, _session_members
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]  # the long tier: `make test-long`
 DAG_ID = "quarterly_due_diligence"
 
 

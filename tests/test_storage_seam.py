@@ -24,6 +24,8 @@ from smartdd.config import DBT_PROJECT_DIR, LEDGER_ENV, RAW_ZONE_ENV, Settings
 from smartdd.pipeline.repair import repair_raw_zone
 from smartdd.sample import write_samples
 
+pytestmark = pytest.mark.long  # the long tier: `make test-long` (other storage back-ends)
+
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):

@@ -37,6 +37,8 @@ from smartdd.pipeline.stages import received_file
 from smartdd.sample import write_samples
 from smartdd.storage import fetch_file, native
 
+pytestmark = pytest.mark.long  # the long tier: `make test-long` (other storage back-ends)
+
 ZONES = {LANDING_ENV: "landing", ARCHIVE_ENV: "archive", RAW_ZONE_ENV: "raw", LEDGER_ENV: "ledger"}
 
 
