@@ -144,3 +144,38 @@ def test_a_reader_holding_the_old_warehouse_keeps_its_view_while_a_new_one_is_pu
 def test_the_oldest_client_is_the_documented_one():
     text = (Path(__file__).resolve().parents[1] / "docs" / "analysts.md").read_text(encoding="utf-8")
     assert f"DuckDB {OLDEST_CLIENT}" in text and publish_module.STORAGE_VERSION == "v1.4.0"
+
+
+def test_the_docs_are_generated_again_only_when_what_they_show_changed(tmp_path, monkeypatch):
+    """docs_key: the build's manifest (without parse times) and the built relations' columns."""
+    generated = []
+
+    def fake_generate_docs(build, settings):  # the real `dbt docs generate`: test_the_published_warehouse_is_in_the_1_4_format...
+        page = settings.work / "static_index.html"
+        page.write_text(f"docs {len(generated)}")
+        generated.append(build.build_file)
+        return page
+
+    monkeypatch.setattr(publish_module, "generate_docs", fake_generate_docs)
+    settings = Settings.from_env(tmp_path / "home").ensure()
+    manifest = settings.work / "dbt_target" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+
+    def publish_a_build(value: int, nodes: dict, extra_column: bool = False) -> int:
+        manifest.write_text(json.dumps({"metadata": {"dbt_version": "1.11.0", "invocation_id": str(len(generated))}, "nodes": nodes}))
+        build = _small_database(settings.work / "smartdd.build.duckdb", value)
+        if extra_column:
+            with duckdb.connect(str(build)) as con:
+                con.execute("alter table marts.value add column note varchar")
+        publish(BuildResult(build_file=build, log_file=tmp_path / "log"), settings)
+        return len(generated)
+
+    model = {"model.smartdd.value": {"raw_code": "select 1 as v", "created_at": 1.0}}
+    assert publish_a_build(1, model) == 1
+    assert publish_a_build(2, {"model.smartdd.value": {**model["model.smartdd.value"], "created_at": 2.0}}) == 1  # new data, new parse time
+    assert (settings.warehouse_dir / "docs" / "index.html").read_text() == "docs 0"
+    assert publish_a_build(2, {"model.smartdd.value": {"raw_code": "select 2 as v", "created_at": 2.0}}) == 2  # the model's code
+    assert publish_a_build(2, {"model.smartdd.value": {"raw_code": "select 2 as v", "created_at": 2.0}}, extra_column=True) == 3
+    (settings.warehouse_dir / "docs" / "index.html").unlink()
+    assert publish_a_build(3, {"model.smartdd.value": {"raw_code": "select 2 as v", "created_at": 2.0}}, extra_column=True) == 4
+    assert (settings.warehouse_dir / "docs" / "index.html").read_text() == "docs 3"

@@ -7,11 +7,14 @@ The published file is a copy of the build in an older DuckDB storage format (`ST
 default v1.4.0): dbt writes with the project's DuckDB, whose own format clients before it cannot
 open, and analysts use whatever DuckDB their CLI, Python or BI tool ships (docs/analysts.md).
 The copy is written beside the published file, then renamed over it. The dbt docs of the build
-are published beside it as `warehouse/docs/index.html` (one self-contained page).
+are published beside it as `warehouse/docs/index.html` (one self-contained page); they are
+generated again only when what they show changed (`docs_key`: the build's manifest and the
+tables' columns), which a re-run after one resubmission mostly is not (~4 s saved).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -29,13 +32,15 @@ log = logging.getLogger(__name__)
 
 STORAGE_VERSION = os.environ.get("SMARTDD_WAREHOUSE_STORAGE_VERSION", "v1.4.0")  # the oldest DuckDB that opens it: 1.4.0
 _VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
+DOCS_KEY = "dbt_docs.key"  # in the work folder: the docs_key of the published docs page
 
 
 def publish(build: BuildResult, settings: Settings) -> Path:
     """Write the build's dbt docs, then atomically replace the published warehouse with a
     copy of the finished build in `STORAGE_VERSION`; the build file is removed."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    docs = generate_docs(build, settings)
+    key = docs_key(build, settings)
+    docs = None if _docs_are_current(key, settings) else generate_docs(build, settings)
     stale_wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
     # a copy a killed run left half-written holds derived client data: the home's lock is ours, so it goes
     for torn in settings.warehouse_dir.glob(".tmp-*.part*"):
@@ -51,7 +56,38 @@ def publish(build: BuildResult, settings: Settings) -> Path:
         leftover.unlink(missing_ok=True)
     if docs is not None:
         publish_docs(docs, settings)
+        if key is not None:
+            (settings.work / DOCS_KEY).write_text(key)
     return settings.warehouse
+
+
+def _docs_are_current(key: str | None, settings: Settings) -> bool:
+    marker, page = settings.work / DOCS_KEY, settings.warehouse_dir / "docs" / "index.html"
+    return key is not None and page.is_file() and marker.is_file() and marker.read_text() == key
+
+
+def docs_key(build: BuildResult, settings: Settings) -> str | None:
+    """What the docs page shows, as a hash: the build's manifest (its nodes, sources, macros, docs
+    and exposures, without the parse times) and every built relation's columns and types. None
+    when the build left no manifest."""
+    manifest_file = settings.work / "dbt_target" / "manifest.json"
+    if not manifest_file.is_file():
+        return None
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    shown = {part: _without_parse_times(manifest.get(part)) for part in ("nodes", "sources", "macros", "docs", "exposures")}
+    with duckdb.connect(str(build.build_file), read_only=True) as con:
+        columns = con.sql("select schema_name, table_name, column_name, data_type from duckdb_columns() where not internal order by all").fetchall()
+    shown["columns"] = columns
+    shown["dbt_version"] = manifest.get("metadata", {}).get("dbt_version")
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _without_parse_times(value):
+    if isinstance(value, dict):
+        return {k: _without_parse_times(v) for k, v in value.items() if k != "created_at"}
+    if isinstance(value, list):
+        return [_without_parse_times(v) for v in value]
+    return value
 
 
 def copy_database(source: Path, target: Path, storage_version: str = STORAGE_VERSION) -> Path:

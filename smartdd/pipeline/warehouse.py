@@ -97,7 +97,7 @@ def build_warehouse(settings: Settings) -> BuildResult:
     submissions are taken out (with a reason, in marts.submissions) and the rest is built again;
     any other failure fails the build with every failing node named."""
     settings.ensure()
-    _write_empty_sources(settings)
+    write_empty_sources(settings)
     stage_inputs(settings)
     build_file = settings.work / "smartdd.build.duckdb"
     log_file = settings.work / "dbt_build.log"
@@ -131,7 +131,7 @@ def _failure_message(result, failures: list[DbtFailure], log_file: Path) -> str:
     return f"dbt build failed (exit {result.returncode}); the previously published warehouse was kept. Full log: {log_file}\n{tail}"
 
 
-def _write_empty_sources(settings: Settings) -> None:
+def write_empty_sources(settings: Settings) -> None:
     """Empty files with the right schema, so every dbt source exists even in an empty quarter."""
     import pyarrow.parquet as pq
 

@@ -85,11 +85,19 @@ def _table_frame(sheet, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{"_row": i, **{c: row.get(c) for c in columns[1:]}} for i, row in enumerate(rows, start=2)], columns=columns)
 
 
-def run_dbt_build(home: Path, work: Path, project_dir: Path = DBT_PROJECT_DIR, *args: str) -> tuple[Path, subprocess.CompletedProcess]:
-    """`dbt build --fail-fast` over the home's raw zone into a fresh DuckDB file under work/."""
+def run_dbt_build(
+    home: Path, work: Path, project_dir: Path = DBT_PROJECT_DIR, *args: str, start_from: Path | None = None
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """`dbt build --fail-fast` over the home's raw zone into a fresh DuckDB file under work/ (or into
+    a copy of the warehouse `start_from`, for a build of `--select` nodes only).
+
+    dbt's unit tests are left out, as in the pipeline's build: test_dbt_unit_tests.py runs them
+    (~9 s a build)."""
     work.mkdir(parents=True, exist_ok=True)
     build_file = work / "warehouse.duckdb"
     build_file.unlink(missing_ok=True)
+    if start_from is not None:
+        shutil.copyfile(start_from, build_file)
     env = {
         **os.environ,
         "SMARTDD_BUILD_DB": str(build_file),
@@ -103,6 +111,8 @@ def run_dbt_build(home: Path, work: Path, project_dir: Path = DBT_PROJECT_DIR, *
         str(dbt),
         "build",
         "--fail-fast",
+        "--exclude-resource-type",
+        "unit_test",
         "--project-dir",
         str(project_dir),
         "--target-path",

@@ -67,6 +67,14 @@ def test_the_others_are_built_and_scored(built):
     assert 0 <= card[0]["overall_score"] <= 100
 
 
+def test_the_pipelines_build_runs_the_data_tests_and_leaves_the_unit_tests_out(built):
+    """Unit tests check the models' code, not the quarter's data: test_dbt_unit_tests runs them."""
+    settings, _ = built
+    ran = json.loads((settings.work / "dbt_target" / "run_results.json").read_text())["results"]
+    kinds = {r["unique_id"].split(".")[0] for r in ran}
+    assert "test" in kinds and "model" in kinds and "unit_test" not in kinds
+
+
 def test_an_unpriceable_product_gets_a_pricing_error_and_a_warning_not_a_crash(built):
     _, result = built
     priced = query(result.build_file, "select * from marts.product_pricing where product_code = 'BULLET1D'").to_dict("records")[0]
