@@ -26,7 +26,7 @@ import duckdb
 
 from smartdd.config import Settings
 from smartdd.pipeline.warehouse import BuildResult, run_dbt
-from smartdd.storage import atomic_path
+from smartdd.storage import atomic_path, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def publish(build: BuildResult, settings: Settings) -> Path:
     if docs is not None:
         publish_docs(docs, settings)
         if key is not None:
-            (settings.work / DOCS_KEY).write_text(key)
+            write_text_atomic(settings.work / DOCS_KEY, key)
     return settings.warehouse
 
 
