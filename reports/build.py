@@ -29,7 +29,10 @@ from smartdd.reports.manifest import Manifest, digest, row_hashes
 from smartdd.reports.peers import period_stats
 from smartdd.reports.validation_summary import write_validation_summary
 
-PARALLEL_FROM = 4  # jobs: fewer render in this process (a worker's start costs more than they do)
+# Jobs: fewer render in this process. A re-run after one resubmission has three (the portfolio's
+# pages, its workbook, one investee): in two workers the portfolio's 30-page PDF is printed while
+# the other worker writes the rest, which beats one process even with the workers' start.
+PARALLEL_FROM = 3
 _PERIOD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -39,7 +42,7 @@ class ReportsFailed(RuntimeError):
 
 @dataclass
 class Job:
-    kind: str  # investee | portfolio
+    kind: str  # investee | portfolio (its HTML and PDF) | portfolio_excel (its workbook)
     key: str
     digest: str
     data: ReportData
@@ -96,10 +99,10 @@ def _jobs_for(data: ReportData, period: str, folder: Path, manifest: Manifest, g
     hashes = {name: row_hashes(frame) for name, frame in frames.items()}
     columns = {name: [str(c) for c in frame.columns] for name, frame in frames.items()}
     jobs = []
-    outputs = [folder / "portfolio.html", folder / "portfolio.pdf", folder / "portfolio_scorecard.xlsx"]
     portfolio = digest({name: (columns[name], hashes[name]) for name in frames}, exposure_text)
-    if force or not manifest.is_current(f"{period}/portfolio", portfolio, outputs):
-        jobs.append(Job("portfolio", f"{period}/portfolio", portfolio, upto, period, folder, generated, exposures=exposures))
+    for kind, outputs in _portfolio_outputs(folder).items():  # the long PDF first: it sets the stage's pace
+        if force or not manifest.is_current(f"{period}/{kind}", portfolio, outputs):
+            jobs.append(Job(kind, f"{period}/{kind}", portfolio, upto, period, folder, generated, exposures=exposures))
     rows = {name: frame.groupby("investee_id", sort=False).indices for name, frame in frames.items()}
     for investee_id in data.investees(period):
         mine = {name: rows[name].get(investee_id, np.array([], dtype=np.intp)) for name in frames}
@@ -109,6 +112,10 @@ def _jobs_for(data: ReportData, period: str, folder: Path, manifest: Manifest, g
             own = ReportData(**{name: frames[name].iloc[mine[name]] for name in frames})
             jobs.append(Job("investee", key, mine_digest, own, period, folder, generated, investee_id=investee_id, stats=stats))
     return jobs
+
+
+def _portfolio_outputs(folder: Path) -> dict[str, list[Path]]:
+    return {"portfolio": [folder / "portfolio.html", folder / "portfolio.pdf"], "portfolio_excel": [folder / "portfolio_scorecard.xlsx"]}
 
 
 def _investee_outputs(folder: Path, investee_id: str) -> list[Path]:
@@ -121,16 +128,18 @@ def _investee_outputs(folder: Path, investee_id: str) -> list[Path]:
 
 
 def render_job(job: Job) -> list[Path]:
-    """One investee's two documents, or one quarter's portfolio views (runs in a worker process)."""
+    """One investee's two documents, or one quarter's portfolio pages or workbook (runs in a worker process)."""
     from smartdd.reports.render import write_document
 
-    if job.kind == "portfolio":
+    if job.kind == "portfolio_excel":
         from smartdd.reports.excel import write_excel_scorecard
+
+        return [write_excel_scorecard(job.data, job.period, job.folder / "portfolio_scorecard.xlsx", job.exposures)]
+    if job.kind == "portfolio":
         from smartdd.reports.portfolio import portfolio_context
 
         context = portfolio_context(job.data, job.period, job.exposures, job.generated)
-        written = write_document("portfolio.html.j2", context, job.folder / "portfolio.html", job.folder / "portfolio.pdf")
-        return [*written, write_excel_scorecard(job.data, job.period, job.folder / "portfolio_scorecard.xlsx", job.exposures)]
+        return write_document("portfolio.html.j2", context, job.folder / "portfolio.html", job.folder / "portfolio.pdf")
     from smartdd.reports.due_diligence import dd_context
     from smartdd.reports.self_scorecard import self_context
 
