@@ -22,7 +22,7 @@ from smartdd.pipeline.warehouse import BuildFailed, build_warehouse
 
 pytestmark = pytest.mark.slow
 
-GOOD, BAD = "a1b2c3d4e5f60718", "0f0e0d0c0b0a0908"
+GOOD, BAD, NO_CODE = "a1b2c3d4e5f60718", "0f0e0d0c0b0a0908", "1122334455667788"
 ONE_DAY_BULLET = {
     "lending_method": "individual",
     "product_code": "BULLET1D",
@@ -47,13 +47,16 @@ def built(tmp_path_factory):
     add_submission(home, GOOD, odd_name, PORTFOLIO, [*PRODUCTS, ONE_DAY_BULLET])
     other = {**COVER, "investee_id": "MFI-T-002", "institution_name": "Broken Numbers MFI"}
     add_submission(home, BAD, other, {**PORTFOLIO, "gross_loan_portfolio": float("inf"), "par30": float("inf")}, PRODUCTS)
+    no_code = {**COVER, "investee_id": "MFI-T-003", "institution_name": "Product Without A Code MFI"}
+    add_submission(home, NO_CODE, no_code, PORTFOLIO, [{**PRODUCTS[0], "product_code": None}])  # fails a not-null check
     settings = Settings.from_env(home)
     return settings, build_warehouse(settings)
 
 
 def test_the_submission_whose_rows_fail_a_data_test_is_taken_out_with_a_reason(built):
     settings, result = built
-    assert set(result.excluded) == {BAD}
+    assert set(result.excluded) == {BAD, NO_CODE}
+    assert "not_null_columns" in result.excluded[NO_CODE]  # one test checks all of a model's not-null columns, and names the row's submission
     submissions = query(result.build_file, "select submission_id, status, reason from marts.submissions order by submission_id").to_dict("records")
     bad = next(s for s in submissions if s["submission_id"] == BAD)
     assert bad["status"] == "rejected" and "Taken out of this quarter's warehouse" in bad["reason"]
