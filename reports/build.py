@@ -30,7 +30,7 @@ from smartdd.reports.peers import period_stats
 from smartdd.reports.validation_summary import write_validation_summary
 
 # Jobs: fewer render in this process. A re-run after one resubmission has three (the portfolio's
-# pages, its workbook, one investee): in two workers the portfolio's 30-page PDF is printed while
+# pages, its workbook, one investee): in two workers the portfolio's long PDF is printed while
 # the other worker writes the rest, which beats one process even with the workers' start.
 PARALLEL_FROM = 3
 _PERIOD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
